@@ -1,0 +1,54 @@
+// cachefront/fetch: wraps a Web-standard fetch handler, `(request) => Response`.
+import { handleWebRequest } from '../http/web-flow.js'
+import { resolveRouteOptions, type RouteOptions } from '../http/route-options.js'
+import { splitUrl, type RequestView } from '../http/request-view.js'
+
+export type { RouteOptions } from '../http/route-options.js'
+export type { RequestView } from '../http/request-view.js'
+
+/** A fetch handler: the request, then whatever else the platform passes (env, context). */
+export type FetchHandler<Rest extends unknown[] = []> = (
+  request: Request,
+  ...rest: Rest
+) => Response | Promise<Response>
+
+// Conditional and range headers are the client's own: a background refresh asks for the whole
+// response, so that what it stores can answer everyone.
+const NOT_FOR_REFRESH = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range']
+
+/**
+ * Wraps `handler` so that its responses are cached per request.
+ *
+ * @example
+ * export default { fetch: cacheResponse(handler, { ttl: '30s' }) }
+ */
+export function cacheResponse<Rest extends unknown[] = []>(
+  handler: FetchHandler<Rest>,
+  options: RouteOptions = {},
+): FetchHandler<Rest> {
+  if (typeof handler !== 'function')
+    throw new TypeError(`cachefront: expected cacheResponse handler to be a function, got ${typeof handler}`)
+  const route = resolveRouteOptions(options, 'cacheResponse')
+  return function cachedFetch(request: Request, ...rest: Rest): Response | Promise<Response> {
+    const view = requestView(request)
+    const origin = async (): Promise<Response> => handler(request, ...rest)
+    const refresh = async (): Promise<Response> => {
+      const headers = new Headers(request.headers)
+      for (const name of NOT_FOR_REFRESH) headers.delete(name)
+      return handler(new Request(request.url, { method: 'GET', headers }), ...rest)
+    }
+    return handleWebRequest(route, view, origin, refresh)
+  }
+}
+
+function requestView(request: Request): RequestView {
+  const { host, path, query } = splitUrl(request.url)
+  const headers = request.headers
+  return {
+    method: request.method,
+    host,
+    path,
+    query,
+    header: (name) => headers.get(name) ?? undefined,
+  }
+}

@@ -1,0 +1,51 @@
+// cachefront/hono: route middleware for Hono.
+import type { Context, MiddlewareHandler } from 'hono'
+import { handleWebRequest } from '../http/web-flow.js'
+import { resolveRouteOptions, type RouteOptions } from '../http/route-options.js'
+import { splitUrl, type RequestView } from '../http/request-view.js'
+
+export type { RouteOptions } from '../http/route-options.js'
+export type { RequestView } from '../http/request-view.js'
+
+/**
+ * Caches the responses of the handlers after it on a route.
+ *
+ * @example
+ * app.get('/', cacheResponse({ cache, ttl: '10m', tags: ['home'] }), handler)
+ * app.get('/json/', cacheResponse(), handler) // the process-wide default cache
+ */
+export function cacheResponse(options: RouteOptions = {}): MiddlewareHandler {
+  const route = resolveRouteOptions(options, 'cacheResponse')
+  return async function cachefrontMiddleware(c, next) {
+    let ranOrigin = false
+    const origin = async (): Promise<Response> => {
+      ranOrigin = true
+      await next()
+      return c.res
+    }
+    // After a stale response has been returned, run the rest of the route again for this request:
+    // Hono offers no way to re-enter a route, so the context is reset to an unanswered state.
+    const refresh = async (): Promise<Response> => {
+      await new Promise((resolve) => setImmediate(resolve))
+      c.res = undefined
+      c.finalized = false
+      await next()
+      return c.res
+    }
+    const response = await handleWebRequest(route, honoView(c), origin, refresh)
+    if (ranOrigin) {
+      // Replace, not merge: Hono's `c.res` setter would copy the origin's headers over ours.
+      c.res = undefined
+      c.res = response
+      return
+    }
+    return response
+  }
+}
+
+function honoView(c: Context): RequestView {
+  const raw = c.req.raw
+  const { host, path, query } = splitUrl(raw.url)
+  const headers = raw.headers
+  return { method: raw.method, host, path, query, header: (name) => headers.get(name) ?? undefined }
+}

@@ -1,0 +1,103 @@
+// Wraps a store so that it can never fail or stall a request: soft timeouts, errors as misses,
+// and a circuit breaker that stops calling a broken store for a while, then probes it.
+import { CacheError } from '../errors.js'
+import type { MaybePromise, Store } from '../stores/store.js'
+import type { Clock } from './clock.js'
+
+export interface GuardOptions {
+  readonly timeoutMs: number
+  /** Consecutive failures that open the circuit. */
+  readonly failureThreshold: number
+  /** How long an open circuit skips the store before one probe call is let through. */
+  readonly cooldownMs: number
+  readonly now: Clock
+  readonly onError: (error: CacheError) => void
+}
+
+export interface StoreGuard {
+  /**
+   * Runs `operation` against the store; answers `fallback` when the circuit is open, the call
+   * throws, rejects, or takes longer than the soft timeout. Synchronous answers stay synchronous.
+   */
+  call<T>(operation: string, run: (store: Store) => MaybePromise<T>, fallback: T): MaybePromise<T>
+  readonly circuitOpen: boolean
+}
+
+export function guardStore(store: Store, options: GuardOptions): StoreGuard {
+  let failures = 0
+  let openUntil = 0
+  let probing = false
+
+  function fail(operation: string, error: unknown): void {
+    failures++
+    if (failures >= options.failureThreshold) openUntil = options.now() + options.cooldownMs
+    const wrapped =
+      error instanceof CacheError
+        ? error
+        : new CacheError('E_STORE_ERROR', `cachefront: ${store.name} store ${operation} failed`, { cause: error })
+    options.onError(wrapped as CacheError)
+  }
+
+  function succeed(): void {
+    failures = 0
+    openUntil = 0
+  }
+
+  function withTimeout<T>(operation: string, promise: Promise<T>, fallback: T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const timer = setTimeout(() => {
+        fail(
+          operation,
+          new CacheError(
+            'E_STORE_TIMEOUT',
+            `cachefront: ${store.name} store ${operation} took longer than ${options.timeoutMs} ms`,
+          ),
+        )
+        resolve(fallback)
+      }, options.timeoutMs)
+      promise.then(
+        (value) => {
+          clearTimeout(timer)
+          succeed()
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          fail(operation, error)
+          resolve(fallback)
+        },
+      )
+    })
+  }
+
+  return {
+    get circuitOpen() {
+      return openUntil !== 0 && options.now() < openUntil
+    },
+    call(operation, run, fallback) {
+      if (openUntil !== 0) {
+        // Open: skip the store until the cooldown ends, then let one probe through at a time.
+        if (options.now() < openUntil || probing) return fallback
+        probing = true
+      }
+      let result
+      try {
+        result = run(store)
+      } catch (error) {
+        probing = false
+        fail(operation, error)
+        return fallback
+      }
+      if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+        return withTimeout(operation, result as Promise<typeof fallback>, fallback).finally(() => {
+          probing = false
+        })
+      }
+      if (probing || failures !== 0) {
+        probing = false
+        succeed()
+      }
+      return result as typeof fallback
+    },
+  }
+}

@@ -1,0 +1,54 @@
+// Cache keys: host, raw path, and the query with parameter names sorted. Nothing else unless
+// named in `vary` or in the response's `Vary` (RFC 9111 §4.1).
+import type { RequestView } from './request-view.js'
+
+/**
+ * Sorts query parameters by name, keeping the order of a repeated parameter's values, and
+ * re-encodes them canonically: `?a=1&b=2` and `?b=2&a=1` share a key, `?a=%41` and `?a=A` too,
+ * because every framework decodes them to the same parameters. Only `&` separates parameters,
+ * as in the frameworks' own parsers, so `;` cannot cloak a parameter from the key.
+ */
+export function normalizeQuery(query: string): string {
+  if (query === '') return ''
+  const params = new URLSearchParams(query)
+  params.sort()
+  return params.toString()
+}
+
+/** The key of a request's base entry (before any `Vary`): shared by GET and HEAD. */
+export function baseKey(request: RequestView): string {
+  const query = normalizeQuery(request.query)
+  return query === '' ? `${request.host}${request.path}` : `${request.host}${request.path}?${query}`
+}
+
+/** The values of `headerNames` in this request, as one string; names must be sorted, lower case. */
+export function variantOf(request: RequestView, headerNames: readonly string[]): string {
+  let variant = ''
+  for (const name of headerNames) variant += `\n${name}:${normalizeHeaderValue(request.header(name))}`
+  return variant
+}
+
+// Whitespace around commas carries no meaning in list headers (RFC 9110 §5.6.1).
+function normalizeHeaderValue(value: string | undefined): string {
+  if (value === undefined) return ''
+  return value.trim().replace(/\s*,\s*/g, ',')
+}
+
+/** Parses a `Vary` header into sorted lower-case names; `['*']` for `Vary: *`. */
+export function parseVary(value: string | undefined): readonly string[] {
+  if (value === undefined || value.trim() === '') return []
+  const names = new Set<string>()
+  for (const part of value.split(',')) {
+    const name = part.trim().toLowerCase()
+    if (name === '*') return ['*']
+    if (name !== '') names.add(name)
+  }
+  return [...names].sort()
+}
+
+/** The union of two sorted name lists, sorted. */
+export function mergeNames(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (b.length === 0) return a
+  if (a.length === 0) return b
+  return [...new Set([...a, ...b])].sort()
+}

@@ -1,0 +1,56 @@
+// What may be answered from the cache, and what may be stored: the safe defaults of RFC 9111
+// for a shared cache, each with a route option to relax it.
+import type { RoutePlan } from './route-options.js'
+import type { RequestView } from './request-view.js'
+import { parseVary } from './key.js'
+
+/** Why a request skips the cache entirely, or `undefined` when it may use it. */
+export type BypassReason = 'method' | 'authorization' | 'cookie'
+
+export function requestBypass(route: RoutePlan, request: RequestView): BypassReason | undefined {
+  const method = request.method
+  if (method !== 'GET' && method !== 'HEAD') return 'method'
+  // A shared cache must not reuse a response to an authorized request (RFC 9111 §3.5).
+  if (!route.allowAuthorization && request.header('authorization') !== undefined) return 'authorization'
+  if (!route.allowCookies && request.header('cookie') !== undefined) return 'cookie'
+  return undefined
+}
+
+/** True when the client asked to skip stored responses, and the route lets it (RFC 9111 §5.2.1.4). */
+export function clientForcesRefresh(route: RoutePlan, request: RequestView): boolean {
+  if (!route.honorClientNoCache) return false
+  const cacheControl = request.header('cache-control')
+  if (cacheControl !== undefined && /(?:^|,)\s*(?:no-cache|no-store|max-age=0)\s*(?:,|$)/i.test(cacheControl))
+    return true
+  return cacheControl === undefined && /no-cache/i.test(request.header('pragma') ?? '')
+}
+
+/** Why a response must not be stored, or `undefined` when it may be. */
+export type NotStoredReason =
+  'status' | 'set-cookie' | 'no-store' | 'private' | 'no-cache' | 'vary' | 'too-large' | 'head' | 'range'
+
+/** The parts of a response the storability rules read; header names lower case. */
+export interface ResponseFacts {
+  readonly status: number
+  header(name: string): string | undefined
+  readonly hasSetCookie: boolean
+}
+
+// Vary on these means one response per user: storing it would hold one copy per session.
+const PER_USER_VARY = new Set(['*', 'cookie', 'authorization'])
+
+export function responseNotStored(route: RoutePlan, response: ResponseFacts): NotStoredReason | undefined {
+  if (!route.statuses.has(response.status)) return 'status'
+  if (response.hasSetCookie) return 'set-cookie'
+  const cacheControl = response.header('cache-control')
+  if (cacheControl !== undefined) {
+    const directives = cacheControl.toLowerCase()
+    if (/(?:^|[\s,])no-store(?:$|[\s,=])/.test(directives)) return 'no-store'
+    if (/(?:^|[\s,])private(?:$|[\s,=])/.test(directives)) return 'private'
+    if (/(?:^|[\s,])no-cache(?:$|[\s,=])/.test(directives)) return 'no-cache'
+  }
+  if (parseVary(response.header('vary')).some((name) => PER_USER_VARY.has(name))) return 'vary'
+  const length = response.header('content-length')
+  if (length !== undefined && Number(length) > route.maxBodyBytes) return 'too-large'
+  return undefined
+}

@@ -1,0 +1,112 @@
+// A response as stored bytes: status, filtered headers, strong ETag, body. Header lists are built
+// once per entry (memoized) so that hits only add Age and Cache-Status.
+import type { CacheEntry, EntryMeta } from '../stores/store.js'
+import { computeEtag, isStrongEtag } from './etag.js'
+
+/** The metadata of a stored response; a `varyOn` entry is a marker that points to variants. */
+export interface ResponseMeta extends EntryMeta {
+  readonly status: number
+  /** Header names (lower case) and values, alternating: `[name, value, name, value, …]`. */
+  readonly headers: readonly string[]
+  readonly etag: string
+  /** The request headers (beyond the route's `vary`) that the response's `Vary` named. */
+  readonly varyOn: readonly string[]
+  /** The values of `varyOn` in the request that filled it (see `variantOf`). */
+  readonly variant: string
+  /** True for a marker entry: no response, only where its variants are keyed. */
+  readonly marker: boolean
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1), and those the cache sets itself on every answer.
+const NOT_STORED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'set-cookie',
+  'age',
+  'cache-status',
+  'content-length',
+  'etag',
+])
+
+export function responseMeta(
+  status: number,
+  headers: Iterable<readonly [string, string]>,
+  body: Uint8Array,
+  varyOn: readonly string[],
+  variant: string,
+): ResponseMeta {
+  const flat: string[] = []
+  let originEtag: string | undefined
+  let contentEncoding = ''
+  const connectionListed = new Set<string>()
+  const pairs: (readonly [string, string])[] = []
+  for (const [rawName, value] of headers) {
+    const name = rawName.toLowerCase()
+    if (name === 'etag') originEtag = value
+    else if (name === 'content-encoding') contentEncoding = value
+    else if (name === 'connection')
+      for (const listed of value.split(',')) connectionListed.add(listed.trim().toLowerCase())
+    pairs.push([name, value])
+  }
+  for (const [name, value] of pairs) {
+    if (!NOT_STORED.has(name) && !connectionListed.has(name)) flat.push(name, value)
+  }
+  // Keep the origin's own strong validator; a weak or missing one is replaced by ours.
+  const etag = isStrongEtag(originEtag) ? originEtag : computeEtag(status, variant, contentEncoding, body)
+  flat.push('etag', etag)
+  return { status, headers: flat, etag, varyOn, variant, marker: false }
+}
+
+export function markerMeta(varyOn: readonly string[]): ResponseMeta {
+  return { status: 0, headers: [], etag: '', varyOn, variant: '', marker: true }
+}
+
+export function isMarker(entry: CacheEntry): boolean {
+  return (entry.meta as ResponseMeta).marker === true
+}
+
+/** What a hit needs, computed once per entry. */
+export interface PreparedResponse {
+  readonly status: number
+  readonly etag: string
+  readonly body: Uint8Array
+  /** Stored headers plus content-length, as `[name, value]` pairs. */
+  readonly pairs: [string, string][]
+  /** The headers a 304 carries (RFC 9110 §15.4.5), as pairs. */
+  readonly notModifiedPairs: [string, string][]
+  /** Stored headers plus content-length, as a plain object (Node's `writeHead`, Fastify). */
+  readonly record: Readonly<Record<string, string>>
+}
+
+const prepared = new WeakMap<CacheEntry, PreparedResponse>()
+const NOT_MODIFIED_HEADERS = new Set(['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary'])
+
+export function prepare(entry: CacheEntry): PreparedResponse {
+  let ready = prepared.get(entry)
+  if (ready !== undefined) return ready
+  const meta = entry.meta as ResponseMeta
+  const pairs: [string, string][] = []
+  const notModifiedPairs: [string, string][] = []
+  const record: Record<string, string> = {}
+  const flat = meta.headers
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i]!
+    const value = flat[i + 1]!
+    pairs.push([name, value])
+    if (NOT_MODIFIED_HEADERS.has(name)) notModifiedPairs.push([name, value])
+    record[name] = name in record && name !== 'etag' ? `${record[name]}, ${value}` : value
+  }
+  const length = String(entry.body.byteLength)
+  pairs.push(['content-length', length])
+  record['content-length'] = length
+  ready = { status: meta.status, etag: meta.etag, body: entry.body, pairs, notModifiedPairs, record }
+  prepared.set(entry, ready)
+  return ready
+}

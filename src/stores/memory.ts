@@ -1,0 +1,79 @@
+// The in-process store: an LRU bounded by bytes (lru-cache), answering synchronously.
+import { LRUCache } from 'lru-cache'
+import { parseByteSize, type ByteSize } from '../engine/duration.js'
+import { badOption } from '../errors.js'
+import { entrySize, type CacheEntry, type Store } from './store.js'
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Upper bound of the bytes held (bodies, metadata and per-entry overhead); least recently
+   * used entries are evicted past it. An entry larger than this is not stored.
+   * @default '64mb'
+   */
+  maxBytes?: ByteSize
+}
+
+export const MEMORY_STORE_DEFAULTS = { maxBytes: '64mb' } as const satisfies Required<MemoryStoreOptions>
+
+interface Slot {
+  readonly entry: CacheEntry
+  readonly expiresAt: number
+}
+
+/** The memory store, with what the cache's stats need. */
+export interface MemoryStore extends Store {
+  readonly name: 'memory'
+  size(): { readonly entries: number; readonly bytes: number }
+}
+
+/** Creates an in-process store: the default store, and the L1 of a tiered store. */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  if (typeof options !== 'object' || options === null) throw badOption('memoryStore options', 'an object', options)
+  const maxBytes = parseByteSize(options.maxBytes ?? MEMORY_STORE_DEFAULTS.maxBytes, 'memoryStore maxBytes')
+  if (maxBytes < 1) throw badOption('memoryStore maxBytes', 'at least 1 byte', options.maxBytes)
+
+  const slots = new LRUCache<string, Slot>({ maxSize: maxBytes })
+  // A tag's version only ever grows, so an entry filled before an invalidation can never match again.
+  const versions = new Map<string, number>()
+
+  function tagsCurrent(entry: CacheEntry): boolean {
+    const { tags, tagVersions } = entry
+    for (let i = 0; i < tags.length; i++) {
+      if ((versions.get(tags[i]!) ?? 0) !== tagVersions[i]) return false
+    }
+    return true
+  }
+
+  return {
+    name: 'memory',
+    get(key, now) {
+      const slot = slots.get(key)
+      if (slot === undefined) return undefined
+      if (now >= slot.expiresAt || !tagsCurrent(slot.entry)) {
+        slots.delete(key)
+        return undefined
+      }
+      return slot.entry
+    },
+    set(key, entry, ttlMs) {
+      if (!(ttlMs > 0)) return
+      slots.set(key, { entry, expiresAt: entry.storedAt + ttlMs }, { size: entrySize(key, entry) })
+    },
+    delete(key) {
+      slots.delete(key)
+    },
+    clear() {
+      slots.clear()
+    },
+    tagVersions(tags) {
+      return tags.map((tag) => versions.get(tag) ?? 0)
+    },
+    invalidateTags(tags) {
+      for (const tag of tags) versions.set(tag, (versions.get(tag) ?? 0) + 1)
+    },
+    size() {
+      return { entries: slots.size, bytes: slots.calculatedSize }
+    },
+  }
+}

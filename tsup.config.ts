@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'adapters/hono': 'src/adapters/hono.ts',
+    'adapters/fetch': 'src/adapters/fetch.ts',
+  },
+  format: ['esm'],
+  dts: true,
+  clean: true,
+  target: 'node20',
+  splitting: true,
+  sourcemap: true,
+})
