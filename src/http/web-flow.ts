@@ -82,20 +82,25 @@ function answer(
   return fill(route, cache, key, request, entry, origin, entry === undefined ? 'miss' : 'stale')
 }
 
-/** Builds the response for a stored entry: 304 when If-None-Match matches, no body for HEAD. */
-export function serveEntry(entry: CacheEntry, request: RequestView, cacheStatus: string, now: number): Response {
+/**
+ * Builds the response for a stored entry: 304 when If-None-Match matches, no body for HEAD.
+ * `Age` is left off a response the origin just produced for this very request (RFC 9111 §5.1).
+ */
+export function serveEntry(
+  entry: CacheEntry,
+  request: RequestView,
+  cacheStatus: string,
+  now: number,
+  fromStore = true,
+): Response {
   const ready = prepare(entry)
-  const age = String(ageSeconds(entry, now))
-  if (ifNoneMatchMatches(request.header('if-none-match'), ready.etag)) {
-    return new Response(null, {
-      status: 304,
-      headers: [...ready.notModifiedPairs, ['age', age], [CACHE_STATUS_HEADER, cacheStatus]],
-    })
-  }
-  return new Response(request.method === 'HEAD' ? null : (ready.body as Uint8Array<ArrayBuffer>), {
-    status: ready.status,
-    headers: [...ready.pairs, ['age', age], [CACHE_STATUS_HEADER, cacheStatus]],
-  })
+  const notModified = ifNoneMatchMatches(request.header('if-none-match'), ready.etag)
+  const headers = notModified ? [...ready.notModifiedPairs] : [...ready.pairs]
+  if (fromStore) headers.push(['age', String(ageSeconds(entry, now))])
+  headers.push([CACHE_STATUS_HEADER, cacheStatus])
+  if (notModified) return new Response(null, { status: 304, headers })
+  const body = request.method === 'HEAD' ? null : (ready.body as Uint8Array<ArrayBuffer>)
+  return new Response(body, { status: ready.status, headers })
 }
 
 async function fill(
@@ -194,7 +199,7 @@ async function storeAndServe(
     response.headers.get('vary') ?? undefined,
     collected.bytes,
   )
-  return serveEntry(entry, request, forwardStatus(fwd, true), cache.now())
+  return serveEntry(entry, request, forwardStatus(fwd, true), cache.now(), false)
 }
 
 function backgroundRefresh(
