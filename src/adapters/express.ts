@@ -1,0 +1,90 @@
+// cachefront/express: route middleware for Express; translation only, the flow is src/http/node-flow.
+import type { IncomingMessage } from 'node:http'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
+import { captureResponse, clientDownstream } from '../http/node-capture.js'
+import { startNodeRequest, type NodeFill, type NodeStart } from '../http/node-flow.js'
+import { entryAnswer, requestHeader } from '../http/node-headers.js'
+import { discardDownstream, dispatchSubrequest, type NodeDispatch } from '../http/node-subrequest.js'
+import { splitUrl, type RequestView } from '../http/request-view.js'
+import { resolveRouteOptions, type RouteOptions, type RoutePlan } from '../http/route-options.js'
+
+export type { RouteOptions } from '../http/route-options.js'
+export type { RequestView } from '../http/request-view.js'
+
+/**
+ * Caches the responses of the handlers after it on a route. Put it after `compression()` to store
+ * bodies uncompressed and compress each answer, or before it to store one encoded copy per
+ * Accept-Encoding; either way a client only gets an encoding it accepts.
+ *
+ * @example
+ * app.get('/', cacheResponse({ cache, ttl: '10m', tags: ['home'] }), handler)
+ */
+export function cacheResponse(options: RouteOptions = {}): RequestHandler {
+  const route = resolveRouteOptions(options, 'cacheResponse')
+  const cache = route.cache
+  // Refresh requests are recognised by object identity (see node-subrequest.ts).
+  const refreshing = new WeakMap<IncomingMessage, NodeFill>()
+
+  return function cachefrontMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const refresh = refreshing.get(req)
+    if (refresh !== undefined) {
+      captureResponse(res, refresh, expressView(req), route.maxBodyBytes, discardDownstream(res), cache.now)
+      return next()
+    }
+    const view = expressView(req)
+    // Stale-while-revalidate: the stale entry has been answered; the same URL goes again through
+    // the whole app (its other middleware included) as a synthetic request whose response only
+    // feeds the cache. Express has no inject API and a route cannot be re-entered for one request.
+    const backgroundRefresh = (fill: NodeFill): void => {
+      dispatchSubrequest(
+        rootDispatch(req),
+        req.originalUrl,
+        req.headers,
+        (synthetic) => refreshing.set(synthetic, fill),
+        () => fill.abandon(),
+      )
+    }
+    const start = startNodeRequest(route, view, backgroundRefresh)
+    if (start instanceof Promise) start.then((decided) => run(decided, route, view, req, res, next), next)
+    else run(start, route, view, req, res, next)
+  }
+}
+
+function run(start: NodeStart, route: RoutePlan, view: RequestView, req: Request, res: Response, next: NextFunction) {
+  if (start.kind === 'serve') {
+    const answer = entryAnswer(start.entry, view, start.cacheStatus, route.cache.now())
+    res.writeHead(answer.status, answer.headers)
+    res.end(answer.body)
+    return
+  }
+  if (start.kind === 'forward') res.setHeader(CACHE_STATUS_HEADER, start.cacheStatus)
+  else captureResponse(res, start.fill, view, route.maxBodyBytes, clientDownstream(res), route.cache.now)
+  next()
+}
+
+function expressView(req: Request): RequestView {
+  const { path, query } = splitUrl(req.originalUrl)
+  const headers = req.headers
+  return {
+    // method-override rewrites req.method and keeps the client's in originalMethod: a POST must
+    // stay a POST for the cache, whatever the handler is routed as.
+    method: (req as { originalMethod?: string }).originalMethod ?? req.method,
+    host: (req.host ?? '').toLowerCase(),
+    path,
+    query,
+    header: (name) => requestHeader(headers, name),
+  }
+}
+
+interface ExpressApp {
+  handle: NodeDispatch
+  parent?: ExpressApp
+}
+
+/** The top app, so that `originalUrl` (which includes any mount path) routes as it did. */
+function rootDispatch(req: Request): NodeDispatch {
+  let app = req.app as unknown as ExpressApp
+  while (app.parent !== undefined) app = app.parent
+  return (synthetic, res, done) => app.handle(synthetic, res, done)
+}

@@ -1,0 +1,238 @@
+// The request flow for adapters on Node's http objects (Fastify, Express): the Web flow's decisions,
+// split where the handler runs, because a Node handler answers by writing, not by returning.
+import { WAIT_TIMED_OUT, type Cache, type Fill, type FillPlan } from '../engine/cache.js'
+import { EntryState, entryState, ttlSeconds, usableOnError } from '../engine/freshness.js'
+import { CacheError } from '../errors.js'
+import type { CacheEntry, MaybePromise } from '../stores/store.js'
+import { COLLAPSED_STATUS, forwardStatus, hitStatus, staleHitStatus, staleOnErrorStatus } from './cache-status.js'
+import { commitResponse } from './commit.js'
+import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
+import { nodeFacts, nodeHeaderPairs, storedVary, type NodeHeaders } from './node-headers.js'
+import { clientForcesRefresh, requestBypass, responseNotStored } from './policy.js'
+import type { RequestView } from './request-view.js'
+import type { RoutePlan } from './route-options.js'
+
+/** What to do with a request before its handler runs. */
+export type NodeStart =
+  /** Answer with this entry; the handler does not run. */
+  | { readonly kind: 'serve'; readonly entry: CacheEntry; readonly cacheStatus: string }
+  /** Run the handler, add this Cache-Status, store nothing. */
+  | { readonly kind: 'forward'; readonly cacheStatus: string }
+  /** Run the handler and report what it writes to `fill`. */
+  | { readonly kind: 'fill'; readonly fill: NodeFill }
+
+/** An entry to answer with in place of what the handler wrote. */
+export interface NodeAnswer {
+  readonly entry: CacheEntry
+  readonly cacheStatus: string
+}
+
+/** What to do with the body, decided once the final status and headers are known. */
+export type HeadVerdict =
+  | { readonly kind: 'buffer' }
+  | { readonly kind: 'pass'; readonly cacheStatus: string }
+  | { readonly kind: 'stale'; readonly answer: NodeAnswer }
+
+/**
+ * One handler run whose response may be stored. Exactly one of `complete`, `tooLarge` or
+ * `abandon` settles the fill (after `head`); later calls are no-ops, so `abandon` is always safe.
+ */
+export interface NodeFill {
+  /** The final status and headers, at the moment they would be written. */
+  head(status: number, headers: NodeHeaders): HeadVerdict
+  /** The whole body, within `maxBodyBytes`, after `head` said `buffer`: stores it. */
+  complete(body: Uint8Array): NodeAnswer
+  /** The body outgrew `maxBodyBytes`: nothing is stored. Returns the Cache-Status to send. */
+  tooLarge(): string
+  /** The response ended some other way (client gone, handler never answered). */
+  abandon(): void
+}
+
+/** Runs the handler again in the background for a stale entry, reporting to `fill`. */
+export type NodeRefresh = (fill: NodeFill) => void
+
+/** Decides how `request` on `route` is answered; synchronous on a memory-store hit. */
+export function startNodeRequest(
+  route: RoutePlan,
+  request: RequestView,
+  refresh: NodeRefresh | undefined,
+): MaybePromise<NodeStart> {
+  const bypass = requestBypass(route, request)
+  if (bypass !== undefined) {
+    const method = bypass === 'method'
+    return {
+      kind: 'forward',
+      cacheStatus: forwardStatus(method ? 'method' : 'bypass', false, method ? undefined : bypass),
+    }
+  }
+  const cache = route.cache
+  let key: string
+  try {
+    key = routeKey(route, request)
+  } catch (error) {
+    cache.reportError(new CacheError('E_BAD_OPTION', 'cachefront: the route key function failed', { cause: error }))
+    return { kind: 'forward', cacheStatus: forwardStatus('bypass', false, 'key-error') }
+  }
+  if (clientForcesRefresh(route, request)) return miss(route, cache, key, request, undefined, 'request')
+  const now = cache.now()
+  const found = lookup(cache, key, request, now)
+  if (found instanceof Promise) return found.then((entry) => answer(route, cache, key, request, now, entry, refresh))
+  return answer(route, cache, key, request, now, found, refresh)
+}
+
+function answer(
+  route: RoutePlan,
+  cache: Cache,
+  key: string,
+  request: RequestView,
+  now: number,
+  entry: CacheEntry | undefined,
+  refresh: NodeRefresh | undefined,
+): MaybePromise<NodeStart> {
+  if (entry !== undefined) {
+    const state = entryState(entry, now)
+    if (state === EntryState.Fresh) {
+      cache.record('hit')
+      return { kind: 'serve', entry, cacheStatus: hitStatus(ttlSeconds(entry, now)) }
+    }
+    if (state === EntryState.Stale) {
+      cache.record('stale')
+      if (refresh !== undefined && cache.inflight(key) === undefined)
+        backgroundRefresh(route, cache, key, request, refresh)
+      return { kind: 'serve', entry, cacheStatus: staleHitStatus(ttlSeconds(entry, now)) }
+    }
+  }
+  return miss(route, cache, key, request, entry, entry === undefined ? 'miss' : 'stale')
+}
+
+async function miss(
+  route: RoutePlan,
+  cache: Cache,
+  key: string,
+  request: RequestView,
+  stale: CacheEntry | undefined,
+  fwd: 'miss' | 'stale' | 'request',
+): Promise<NodeStart> {
+  let shared = true
+  const running = fwd === 'request' ? undefined : cache.inflight(key)
+  if (running !== undefined) {
+    cache.record('coalesced')
+    const result = await cache.wait(running)
+    if (result !== WAIT_TIMED_OUT && result !== undefined && sameVariant(result, request)) {
+      return { kind: 'serve', entry: result, cacheStatus: COLLAPSED_STATUS }
+    }
+    // The leader's answer was private to it, or it hangs: ask the origin without leading a flight.
+    shared = false
+  }
+  cache.record('miss')
+  // HEAD and Range answers lack the body or part of it: forward them, never store them.
+  if (request.method === 'HEAD' || request.header('range') !== undefined) {
+    return { kind: 'forward', cacheStatus: forwardStatus(fwd, false, request.method === 'HEAD' ? 'head' : 'range') }
+  }
+  let plan: FillPlan
+  try {
+    plan = fillPlan(route, request)
+  } catch (error) {
+    cache.reportError(new CacheError('E_BAD_OPTION', 'cachefront: the route tags function failed', { cause: error }))
+    return { kind: 'forward', cacheStatus: forwardStatus(fwd, false, 'tags-error') }
+  }
+  const leader = cache.beginFill(key, plan, shared)
+  const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
+  if (ready !== undefined) return { kind: 'serve', entry: ready, cacheStatus: COLLAPSED_STATUS }
+  return { kind: 'fill', fill: nodeFill(route, cache, leader, key, plan, request, stale, fwd, false) }
+}
+
+function backgroundRefresh(
+  route: RoutePlan,
+  cache: Cache,
+  key: string,
+  request: RequestView,
+  refresh: NodeRefresh,
+): void {
+  let plan: FillPlan
+  try {
+    plan = fillPlan(route, request)
+  } catch {
+    return
+  }
+  const leader = cache.beginFill(key, plan, true)
+  const run = async (): Promise<void> => {
+    const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
+    if (ready !== undefined) return
+    refresh(nodeFill(route, cache, leader, key, plan, request, undefined, 'stale', true))
+  }
+  run().catch((error: unknown) => {
+    leader.abandon()
+    cache.reportError(new CacheError('E_REFRESH_FAILED', 'cachefront: a background refresh failed', { cause: error }))
+  })
+}
+
+function nodeFill(
+  route: RoutePlan,
+  cache: Cache,
+  leader: Fill,
+  key: string,
+  plan: FillPlan,
+  request: RequestView,
+  stale: CacheEntry | undefined,
+  fwd: string,
+  background: boolean,
+): NodeFill {
+  let settled = false
+  let status = 0
+  let headers: NodeHeaders = {}
+  const settle = (): boolean => {
+    if (settled) return false
+    settled = true
+    return true
+  }
+  return {
+    head(finalStatus, finalHeaders) {
+      status = finalStatus
+      headers = finalHeaders
+      if (settled) return { kind: 'pass', cacheStatus: forwardStatus(fwd, false) }
+      if (status >= 500) {
+        // A refresh that fails keeps the stale entry; a request serves it if stale-if-error allows.
+        if (stale !== undefined && usableOnError(stale, cache.now())) {
+          settle()
+          leader.abandon()
+          cache.record('stale')
+          return { kind: 'stale', answer: { entry: stale, cacheStatus: staleOnErrorStatus(status) } }
+        }
+        if (background) {
+          settle()
+          leader.abandon()
+          return { kind: 'pass', cacheStatus: forwardStatus(fwd, false, 'status') }
+        }
+      }
+      const notStored = responseNotStored(route, nodeFacts(status, headers))
+      if (notStored === undefined) return { kind: 'buffer' }
+      settle()
+      leader.abandon()
+      return { kind: 'pass', cacheStatus: forwardStatus(fwd, false, notStored) }
+    },
+    complete(body) {
+      if (!settle()) throw new Error('cachefront: a fill was completed twice')
+      const entry = commitResponse(
+        cache,
+        leader,
+        key,
+        plan,
+        route,
+        request,
+        status,
+        nodeHeaderPairs(headers),
+        storedVary(headers),
+        body,
+      )
+      return { entry, cacheStatus: forwardStatus(fwd, true) }
+    },
+    tooLarge() {
+      if (settle()) leader.abandon()
+      return forwardStatus(fwd, false, 'too-large')
+    },
+    abandon() {
+      if (settle()) leader.abandon()
+    },
+  }
+}

@@ -1,0 +1,85 @@
+// Node's header objects (`res.getHeaders()`, `req.headers`) in the shapes the http layer reads,
+// and a stored entry as the status, headers and body a Node response writes.
+import { ageSeconds } from '../engine/freshness.js'
+import type { CacheEntry } from '../stores/store.js'
+import { CACHE_STATUS_HEADER } from './cache-status.js'
+import { ifNoneMatchMatches } from './etag.js'
+import type { ResponseFacts } from './policy.js'
+import type { RequestView } from './request-view.js'
+import { prepare } from './stored-response.js'
+
+/** Response headers as Node and Fastify hold them: lower-case names, repeated ones as arrays. */
+export type NodeHeaders = { readonly [name: string]: number | string | readonly string[] | undefined }
+
+/** Request headers as Node parses them. */
+export type NodeRequestHeaders = { readonly [name: string]: string | readonly string[] | undefined }
+
+export function nodeFacts(status: number, headers: NodeHeaders): ResponseFacts {
+  return {
+    status,
+    header: (name) => single(headers[name]),
+    hasSetCookie: headers['set-cookie'] !== undefined,
+  }
+}
+
+export function nodeHeaderPairs(headers: NodeHeaders): [string, string][] {
+  const pairs: [string, string][] = []
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]
+    if (value === undefined) continue
+    if (typeof value === 'object') for (const item of value) pairs.push([name, item])
+    else pairs.push([name, String(value)])
+  }
+  return pairs
+}
+
+/**
+ * The `Vary` a response is stored under. An encoded body (gzip from a compression layer) can only
+ * answer clients that sent the same Accept-Encoding, so it is always part of the variant even when
+ * the encoder forgot to say so (RFC 9110 §12.5.3, §8.4).
+ */
+export function storedVary(headers: NodeHeaders): string | undefined {
+  const vary = single(headers['vary'])
+  const encoding = single(headers['content-encoding'])
+  if (encoding === undefined || encoding === 'identity') return vary
+  if (vary === undefined || vary.trim() === '') return 'accept-encoding'
+  return /(?:^|,)\s*accept-encoding\s*(?:,|$)/i.test(vary) ? vary : `${vary}, accept-encoding`
+}
+
+/** A request header by lower-case name, repeated ones joined as RequestView promises. */
+export function requestHeader(headers: NodeRequestHeaders, name: string): string | undefined {
+  const value = headers[name]
+  return typeof value === 'object' ? value.join(', ') : value
+}
+
+function single(value: number | string | readonly string[] | undefined): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'object') return value.join(', ')
+  return String(value)
+}
+
+/** A stored entry as a Node response: 304 when If-None-Match matches, no body for HEAD. */
+export interface EntryAnswer {
+  readonly status: number
+  readonly headers: Record<string, string>
+  /** `undefined` when the answer has no body (304, HEAD). */
+  readonly body: Uint8Array | undefined
+}
+
+export function entryAnswer(entry: CacheEntry, request: RequestView, cacheStatus: string, now: number): EntryAnswer {
+  const ready = prepare(entry)
+  const age = String(ageSeconds(entry, now))
+  // RFC 9110 §13.1.2: If-None-Match matching a stored validator means the client's copy is current.
+  if (ifNoneMatchMatches(request.header('if-none-match'), ready.etag)) {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of ready.notModifiedPairs) headers[name] = value
+    headers['age'] = age
+    headers[CACHE_STATUS_HEADER] = cacheStatus
+    return { status: 304, headers, body: undefined }
+  }
+  return {
+    status: ready.status,
+    headers: { ...ready.record, age, [CACHE_STATUS_HEADER]: cacheStatus },
+    body: request.method === 'HEAD' ? undefined : ready.body,
+  }
+}

@@ -1,0 +1,73 @@
+// A background refresh for Node request listeners that offer no inject API (Express): a synthetic
+// GET dispatched through the listener, answered into a response that goes nowhere but the cache.
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
+import type { Downstream } from './node-capture.js'
+import type { NodeRequestHeaders } from './node-headers.js'
+
+/** Express's `app.handle`: the whole middleware stack, with a callback for what falls through. */
+export type NodeDispatch = (req: IncomingMessage, res: ServerResponse, done: (error?: unknown) => void) => void
+
+// Conditional and range headers are the client's own: a refresh asks for the whole response, so
+// that what it stores can answer everyone (RFC 9110 §13.2.1).
+export const NOT_FOR_REFRESH: ReadonlySet<string> = new Set([
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+])
+
+/** The headers a refresh of a request sends: the client's, without its conditionals. */
+export function refreshHeaders(headers: NodeRequestHeaders): Record<string, string | string[]> {
+  const copy: Record<string, string | string[]> = {}
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]
+    if (value !== undefined && !NOT_FOR_REFRESH.has(name)) copy[name] = typeof value === 'string' ? value : [...value]
+  }
+  return copy
+}
+
+/**
+ * Runs `dispatch` for a GET of `url`. `mark` sees the synthetic request first, so the cache
+ * middleware can recognise it by identity: no header a client could forge marks a refresh. The
+ * request has its own unconnected socket (no remote address), never the client's.
+ */
+export function dispatchSubrequest(
+  dispatch: NodeDispatch,
+  url: string,
+  headers: NodeRequestHeaders,
+  mark: (req: IncomingMessage) => void,
+  done: (error?: unknown) => void,
+): void {
+  const req = new IncomingMessage(new Socket())
+  req.method = 'GET'
+  req.url = url
+  req.headers = refreshHeaders(headers)
+  req.httpVersionMajor = 1
+  req.httpVersionMinor = 1
+  req.httpVersion = '1.1'
+  req.push(null) // a GET without a body: body parsers see the end at once
+  const res = new ServerResponse(req)
+  mark(req)
+  dispatch(req, res, done)
+}
+
+/** A downstream that only signals the end: a refresh's response has no client. */
+export function discardDownstream(res: ServerResponse): Downstream {
+  return {
+    writeHead: () => undefined,
+    write: (_chunk, callback) => {
+      if (callback !== undefined) process.nextTick(callback)
+      return true
+    },
+    end: (_chunk, callback) => {
+      process.nextTick(() => {
+        callback?.()
+        res.emit('finish')
+        res.emit('close')
+      })
+    },
+  }
+}
