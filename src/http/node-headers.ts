@@ -66,7 +66,17 @@ export interface EntryAnswer {
   readonly body: Uint8Array | undefined
 }
 
-export function entryAnswer(entry: CacheEntry, request: RequestView, cacheStatus: string, now: number): EntryAnswer {
+/**
+ * `headBody`: keep the body on a HEAD answer, for frameworks that set Content-Length from the
+ * body they send (Fastify); Node itself never writes a body for HEAD (RFC 9110 §9.3.2).
+ */
+export function entryAnswer(
+  entry: CacheEntry,
+  request: RequestView,
+  cacheStatus: string,
+  now: number,
+  headBody = false,
+): EntryAnswer {
   const ready = prepare(entry)
   const age = String(ageSeconds(entry, now))
   // RFC 9110 §13.1.2: If-None-Match matching a stored validator means the client's copy is current.
@@ -80,6 +90,6 @@ export function entryAnswer(entry: CacheEntry, request: RequestView, cacheStatus
   return {
     status: ready.status,
     headers: { ...ready.record, age, [CACHE_STATUS_HEADER]: cacheStatus },
-    body: request.method === 'HEAD' ? undefined : ready.body,
+    body: request.method === 'HEAD' && !headBody ? undefined : ready.body,
   }
 }

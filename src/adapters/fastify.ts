@@ -1,0 +1,232 @@
+// cachefront/fastify: a plugin that caches the routes whose `config.cache` opts in; translation
+// only, the flow is src/http/node-flow.
+import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  onSendHookHandler,
+} from 'fastify'
+import fp from 'fastify-plugin'
+import type { Cache } from '../engine/cache.js'
+import { CacheError, badOption } from '../errors.js'
+import { collectBody } from '../http/body.js'
+import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
+import { startNodeRequest, type NodeAnswer, type NodeFill, type NodeStart } from '../http/node-flow.js'
+import { entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
+import { refreshHeaders } from '../http/node-subrequest.js'
+import { splitUrl, type RequestView } from '../http/request-view.js'
+import { resolveRouteOptions, type RouteOptions, type RoutePlan } from '../http/route-options.js'
+
+export type { RouteOptions } from '../http/route-options.js'
+export type { RequestView } from '../http/request-view.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Cache this route's responses (cachefront). */
+    cache?: RouteOptions
+  }
+}
+
+/** Options of the plugin. */
+export interface CachefrontPluginOptions {
+  /**
+   * The cache of routes whose `config.cache` names none.
+   * @default a process-wide cache on the memory store
+   */
+  cache?: Cache
+}
+
+// A background refresh is an `inject` of the same URL carrying this header; its value is a random
+// id known only to this process, so a client cannot forge a refresh.
+const REFRESH_HEADER = 'x-cachefront-refresh'
+
+const plugin: FastifyPluginAsync<CachefrontPluginOptions> = async (app, options) => {
+  if (options.cache !== undefined && (typeof options.cache !== 'object' || options.cache === null)) {
+    throw badOption('cachefront plugin cache', 'a cache from createCache()', options.cache)
+  }
+  const cache = options.cache
+  const refreshes = new Map<string, NodeFill>()
+  const fills = new WeakMap<FastifyRequest, FillState>()
+
+  // Options are resolved once per route, at registration: a bad one fails at startup, and routes
+  // without `config.cache` get no hooks at all.
+  app.addHook('onRoute', (routeOptions) => {
+    const config = routeOptions.config?.cache
+    if (config === undefined) return
+    const where = `route ${String(routeOptions.method)} ${routeOptions.url} config.cache`
+    const route = resolveRouteOptions(
+      cache !== undefined && config.cache === undefined ? { ...config, cache } : config,
+      where,
+    )
+    routeOptions.onRequest = [onRequest(app, route, refreshes, fills), ...hookList(routeOptions.onRequest)]
+    // Last of the route's onSend hooks: it sees the bytes and headers that actually go out.
+    routeOptions.onSend = [...hookList(routeOptions.onSend), onSend(route, fills)]
+  })
+}
+
+interface FillState {
+  readonly fill: NodeFill
+  readonly view: RequestView
+}
+
+/**
+ * `app.register(cachefront, { cache })`, then `config: { cache: { ttl: '10m' } }` on routes.
+ * Wrapped with fastify-plugin, so it caches the routes of the scope that registers it and of its
+ * descendants.
+ */
+export const cachefront = fp(plugin, { fastify: '5.x', name: 'cachefront' })
+export default cachefront
+
+function onRequest(
+  app: FastifyInstance,
+  route: RoutePlan,
+  refreshes: Map<string, NodeFill>,
+  fills: WeakMap<FastifyRequest, FillState>,
+): onRequestHookHandler {
+  return function cachefrontOnRequest(request, reply, done) {
+    const view = fastifyView(request)
+    const refreshId = request.headers[REFRESH_HEADER]
+    const refreshing = typeof refreshId === 'string' ? refreshes.get(refreshId) : undefined
+    if (refreshing !== undefined) {
+      refreshes.delete(refreshId as string)
+      fills.set(request, { fill: refreshing, view })
+      return done()
+    }
+    // Stale-while-revalidate: the same URL goes again through the app with `inject`, so hooks,
+    // serializers and templates run as for a client; its response only feeds the cache.
+    const refresh = (fill: NodeFill): void => {
+      const id = randomUUID()
+      refreshes.set(id, fill)
+      app
+        .inject({
+          method: 'GET',
+          url: request.url,
+          headers: { ...refreshHeaders(request.headers), [REFRESH_HEADER]: id },
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => route.cache.reportError(refreshFailed(error)),
+        )
+        .finally(() => {
+          refreshes.delete(id)
+          fill.abandon()
+        })
+    }
+    const start = startNodeRequest(route, view, refresh)
+    if (start instanceof Promise)
+      start.then((decided) => begin(decided, route, view, request, reply, fills, done), done)
+    else begin(start, route, view, request, reply, fills, done)
+  }
+}
+
+function begin(
+  start: NodeStart,
+  route: RoutePlan,
+  view: RequestView,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fills: WeakMap<FastifyRequest, FillState>,
+  done: (error?: Error) => void,
+): void {
+  if (start.kind === 'serve') {
+    // No handler, no serializer: the stored bytes and headers as they are.
+    sendAnswer(reply, entryAnswer(start.entry, view, start.cacheStatus, route.cache.now(), true))
+    return
+  }
+  if (start.kind === 'forward') reply.header(CACHE_STATUS_HEADER, start.cacheStatus)
+  else {
+    fills.set(request, { fill: start.fill, view })
+    // A request that ends without reaching onSend (client gone) leaves the fill to its waiters.
+    const fill = start.fill
+    reply.raw.once('close', () => fill.abandon())
+  }
+  done()
+}
+
+function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): onSendHookHandler<unknown> {
+  // Callback style: a hit or a bypass passes through without a promise.
+  return function cachefrontOnSend(request, reply, payload, done) {
+    const state = fills.get(request)
+    if (state === undefined) return done(null, payload)
+    fills.delete(request)
+    const { fill, view } = state
+    const verdict = fill.head(reply.statusCode, reply.getHeaders())
+    if (verdict.kind === 'stale') return done(null, replaceWith(reply, answerOf(verdict.answer, view, route)))
+    if (verdict.kind === 'pass') {
+      reply.header(CACHE_STATUS_HEADER, verdict.cacheStatus)
+      return done(null, payload)
+    }
+    const bytes = payloadBytes(payload)
+    if (bytes !== undefined) return done(null, replaceWith(reply, answerOf(fill.complete(bytes), view, route)))
+    // A stream: held up to maxBodyBytes, past which it flows on from where it was, never held whole.
+    collectBody(Readable.toWeb(payload as Readable) as ReadableStream<Uint8Array>, route.maxBodyBytes).then(
+      (collected) => {
+        if (collected.complete)
+          return done(null, replaceWith(reply, answerOf(fill.complete(collected.bytes), view, route)))
+        reply.header(CACHE_STATUS_HEADER, fill.tooLarge())
+        done(null, Readable.fromWeb(collected.stream as WebReadableStream<Uint8Array>))
+      },
+      (error: unknown) => {
+        fill.abandon()
+        done(error as Error)
+      },
+    )
+  }
+}
+
+function answerOf(answer: NodeAnswer, view: RequestView, route: RoutePlan): EntryAnswer {
+  return entryAnswer(answer.entry, view, answer.cacheStatus, route.cache.now(), true)
+}
+
+function sendAnswer(reply: FastifyReply, answer: EntryAnswer): void {
+  reply
+    .code(answer.status)
+    .headers(answer.headers)
+    .send(
+      answer.body === undefined
+        ? undefined
+        : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength),
+    )
+}
+
+/** The response becomes the stored entry, exactly as a hit would answer it. */
+function replaceWith(reply: FastifyReply, answer: EntryAnswer): Buffer | null {
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
+  reply.code(answer.status).headers(answer.headers)
+  return answer.body === undefined
+    ? null
+    : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength)
+}
+
+function payloadBytes(payload: unknown): Uint8Array | undefined {
+  if (payload === null || payload === undefined) return new Uint8Array(0)
+  if (typeof payload === 'string') return Buffer.from(payload)
+  if (payload instanceof Uint8Array) return payload
+  return undefined
+}
+
+function fastifyView(request: FastifyRequest): RequestView {
+  const { path, query } = splitUrl(request.url)
+  const headers = request.headers
+  return {
+    method: request.method,
+    host: request.host.toLowerCase(),
+    path,
+    query,
+    header: (name) => requestHeader(headers, name),
+  }
+}
+
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return []
+  return Array.isArray(hooks) ? hooks : [hooks]
+}
+
+function refreshFailed(error: unknown): CacheError {
+  return new CacheError('E_REFRESH_FAILED', 'cachefront: a background refresh failed', { cause: error })
+}
