@@ -132,14 +132,14 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   function beginFill(key: string, plan: FillPlan, shared = true): Fill {
-    const flight = shared ? flights.start(key, plan.tags) : undefined
+    const flight = flights.start(key, plan.tags, shared)
     let versions: readonly number[] | undefined
     let lock: FillLock | undefined
     let done = false
 
     function finish(result: FlightResult): void {
       done = true
-      flight?.settle(result)
+      flight.settle(result)
       if (lock) {
         const held = lock
         lock = undefined
@@ -189,9 +189,19 @@ export function createCache(options: CacheOptions = {}): Cache {
 
     function prepare(): MaybePromise<CacheEntry | undefined> {
       const reading = readVersions()
-      if (store.acquireFillLock === undefined || !shared)
-        return reading instanceof Promise ? reading.then(() => undefined) : undefined
-      return (reading instanceof Promise ? reading : Promise.resolve()).then(takeFleetLock)
+      if (!(reading instanceof Promise) && (store.acquireFillLock === undefined || !shared)) return undefined
+      const preparing =
+        store.acquireFillLock === undefined || !shared
+          ? (reading as Promise<void>).then(() => undefined)
+          : Promise.resolve(reading).then(takeFleetLock)
+      // Whatever goes wrong here, the caller runs the origin; a rejected `ready` would leave the
+      // flight unsettled and its waiters stuck until lockTimeout.
+      return preparing.catch((error: unknown) => {
+        reportError(
+          new CacheError('E_STORE_ERROR', `cachefront: ${store.name} store fill preparation failed`, { cause: error }),
+        )
+        return undefined
+      })
     }
 
     return {
@@ -210,7 +220,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         }
         // A fill that overlapped an invalidation of its key or tags, or whose tag versions could not
         // be read, answers its own waiters but is never stored as fresh for later requests.
-        if (!done && versions !== undefined && flight?.invalidated !== true) {
+        if (!done && versions !== undefined && !flight.invalidated) {
           const writeLock = lock
           track(guard.call('set', (s) => s.set(storeKey, entry, storeTtl(entry), writeLock), undefined))
         }

@@ -20,18 +20,25 @@ export interface Flight {
 
 export class Flights {
   readonly #byKey = new Map<string, Flight>()
+  // Fills that nobody waits on (a retry after a wait timed out, a Vary marker) must still see
+  // invalidations that happen while they run, so they are tracked here.
+  readonly #detached = new Set<Flight>()
 
   get(key: string): Flight | undefined {
     return this.#byKey.get(key)
   }
 
-  /** Registers a new flight for `key`; the caller must settle it exactly once. */
-  start(key: string, tags: readonly string[]): Flight {
+  /**
+   * Registers a new flight for `key`; the caller must settle it exactly once. A flight that is
+   * not `shared` is not found by `get` (nobody waits on it) but still sees invalidations.
+   */
+  start(key: string, tags: readonly string[], shared = true): Flight {
     let settle!: (result: FlightResult) => void
     const promise = new Promise<FlightResult>((resolve) => {
       settle = resolve
     })
     const flights = this.#byKey
+    const detached = this.#detached
     const flight: Flight = {
       key,
       tags,
@@ -42,26 +49,34 @@ export class Flights {
         if (flight.settled) return
         flight.settled = true
         if (flights.get(key) === flight) flights.delete(key)
+        detached.delete(flight)
         settle(result)
       },
     }
-    flights.set(key, flight)
+    if (shared) flights.set(key, flight)
+    else detached.add(flight)
     return flight
   }
 
   invalidateKey(key: string): void {
     const flight = this.#byKey.get(key)
     if (flight) flight.invalidated = true
+    for (const other of this.#detached) if (other.key === key) other.invalidated = true
   }
 
   invalidateTags(tags: ReadonlySet<string>): void {
-    for (const flight of this.#byKey.values()) {
+    for (const flight of this.#all()) {
       if (flight.tags.some((tag) => tags.has(tag))) flight.invalidated = true
     }
   }
 
   invalidateAll(): void {
-    for (const flight of this.#byKey.values()) flight.invalidated = true
+    for (const flight of this.#all()) flight.invalidated = true
+  }
+
+  *#all(): Iterable<Flight> {
+    yield* this.#byKey.values()
+    yield* this.#detached
   }
 
   get size(): number {
