@@ -1,0 +1,194 @@
+// cachefront/redis: the Redis store (entries as bytes, tag versions, fleet-wide fill locks) and,
+// re-exported, the tiered store built on it. Loads no Redis client itself: you pass an ioredis one.
+import type { Cluster } from 'ioredis'
+import { parseByteSize, type ByteSize } from '../engine/duration.js'
+import { CacheError, badOption } from '../errors.js'
+import type { CacheEntry, FillLock, Store } from './store.js'
+import { Subscriber, busMessage } from './redis/bus.js'
+import { assertReady, commands, isRedisClient, type RedisClient } from './redis/client.js'
+import { decodeEntry, type DecodedEntry, encodeEntry } from './redis/codec.js'
+import { REDIS_INTERNALS, type RedisInternals } from './redis/internals.js'
+import { keyLayout } from './redis/keys.js'
+import { acquireFillLock, waitForFill } from './redis/lock.js'
+import { DELETE, INVALIDATE, READ, READ_CORRUPT, READ_HIT, WRITE, runScript } from './redis/scripts.js'
+
+export { tieredStore, type TieredStore, type TieredStoreOptions } from './tiered.js'
+export type { RedisClient } from './redis/client.js'
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client, `new Redis(url)` or `new Redis.Cluster(nodes)`; it stays yours to quit.
+   * Create it with `enableOfflineQueue: false` and a small `maxRetriesPerRequest`: the store
+   * already sends nothing while the connection is not ready, and this keeps other users of the
+   * client from queueing behind an outage too.
+   */
+  client: RedisClient
+  /** Starts every key and channel of this store (`cachefront:{prefix}:…`); letters, digits, `_ . : / -`. */
+  prefix: string
+  /**
+   * Entries larger than this (encoded) are not stored, and are deleted when read.
+   * @default '16mb'
+   */
+  maxEntryBytes?: ByteSize
+  /**
+   * Called when data read from Redis is refused (foreign, corrupt, truncated, oversized): that
+   * read is a miss and the key is deleted. Errors of Redis itself reach the cache's `onError`.
+   * @default undefined
+   */
+  onError?: (error: CacheError) => void
+}
+
+export const REDIS_STORE_DEFAULTS = { maxEntryBytes: '16mb' } as const satisfies Partial<RedisStoreOptions>
+
+const KNOWN_OPTIONS = new Set(['client', 'prefix', 'maxEntryBytes', 'onError'])
+
+/** A Redis-backed store; also the L2 of {@link tieredStore}. */
+export interface RedisStore extends Store {
+  readonly name: 'redis'
+  acquireFillLock(key: string, ttlMs: number): Promise<FillLock | undefined>
+  waitForFill(key: string, timeoutMs: number): Promise<void>
+  /** Closes the subscriber connection the store opened; the client you passed stays open. */
+  close(): Promise<void>
+  /** @internal */
+  readonly [REDIS_INTERNALS]: RedisInternals
+}
+
+/** Creates a store that keeps entries in Redis (or Valkey, or a Redis Cluster), shared by every process. */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  if (typeof options !== 'object' || options === null) throw badOption('redisStore options', 'an object', options)
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) throw badOption('redisStore options', `one of ${[...KNOWN_OPTIONS].join(', ')}`, name)
+  }
+  if (!isRedisClient(options.client)) {
+    throw badOption('redisStore client', 'an ioredis client (new Redis(…) or new Redis.Cluster(…))', options.client)
+  }
+  const keys = keyLayout(options.prefix)
+  const maxEntryBytes = parseByteSize(
+    options.maxEntryBytes ?? REDIS_STORE_DEFAULTS.maxEntryBytes,
+    'redisStore maxEntryBytes',
+  )
+  if (maxEntryBytes < 64) throw badOption('redisStore maxEntryBytes', 'at least 64 bytes', options.maxEntryBytes)
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw badOption('redisStore onError', 'a function', options.onError)
+  }
+  const onError = options.onError
+  const client = commands(options.client)
+  const subscriber = new Subscriber(options.client, keys)
+
+  function refused(key: string, error: unknown): undefined {
+    // The key is unusable to every reader: drop it so it is not decoded again and again.
+    client.call('del', [keys.entry(key)]).catch(() => undefined)
+    if (onError !== undefined) {
+      try {
+        onError(error instanceof CacheError ? error : new CacheError('E_BAD_STORE_DATA', String(error)))
+      } catch {
+        // A throwing listener must not turn a miss into a failed request.
+      }
+    }
+    return undefined
+  }
+
+  async function read(key: string, now: number): Promise<DecodedEntry | undefined> {
+    assertReady(client)
+    const reply = await runScript(client, READ, [keys.entry(key)], [keys.tagRoot, maxEntryBytes])
+    if (reply === null) return undefined
+    if (!Array.isArray(reply) || reply[0] === READ_CORRUPT) {
+      return refused(key, new CacheError('E_BAD_STORE_DATA', 'cachefront: redis entry rejected: foreign or corrupt'))
+    }
+    const [outcome, bytes, remaining] = reply as unknown[]
+    if (outcome !== READ_HIT || !(bytes instanceof Uint8Array) || typeof remaining !== 'number') {
+      return refused(key, new CacheError('E_BAD_STORE_DATA', 'cachefront: unexpected reply to the read script'))
+    }
+    try {
+      return decodeEntry(bytes, remaining, now)
+    } catch (error) {
+      return refused(key, error)
+    }
+  }
+
+  async function write(key: string, entry: CacheEntry, ttlMs: number, lock: FillLock | undefined): Promise<boolean> {
+    if (!(ttlMs > 0)) return false
+    const bytes = encodeEntry(entry, Math.ceil(ttlMs))
+    if (bytes.byteLength > maxEntryBytes) return false
+    assertReady(client)
+    const written = await runScript(
+      client,
+      WRITE,
+      [keys.entry(key), keys.lock(key)],
+      [bytes, Math.ceil(ttlMs), lock?.token ?? '', keys.fillChannel, key],
+    )
+    return written === 1
+  }
+
+  return {
+    name: 'redis',
+    [REDIS_INTERNALS]: { read, write, subscriber },
+    async get(key, now) {
+      return (await read(key, now))?.entry
+    },
+    async set(key, entry, ttlMs, lock) {
+      await write(key, entry, ttlMs, lock)
+    },
+    async delete(key) {
+      assertReady(client)
+      await runScript(
+        client,
+        DELETE,
+        [keys.entry(key), keys.lock(key)],
+        [keys.fillChannel, keys.busChannel, key, busMessage({ kind: 'delete', key })],
+      )
+    },
+    async clear() {
+      assertReady(client)
+      await clearAll()
+      await client.call('publish', [keys.busChannel, busMessage({ kind: 'clear' })])
+    },
+    async tagVersions(tags) {
+      if (tags.length === 0) return []
+      assertReady(client)
+      const reply = await client.call('mget', tags.map(keys.tag))
+      if (!Array.isArray(reply) || reply.length !== tags.length) throw new Error('unexpected MGET reply')
+      return reply.map((value: unknown) => {
+        if (value === null) return 0
+        const version = Number(value)
+        if (typeof value !== 'string' || !Number.isSafeInteger(version) || version < 0) {
+          throw new CacheError('E_BAD_STORE_DATA', 'cachefront: a redis tag version is not a number')
+        }
+        return version
+      })
+    },
+    async invalidateTags(tags) {
+      if (tags.length === 0) return
+      assertReady(client)
+      await runScript(client, INVALIDATE, tags.map(keys.tag), [keys.busChannel, busMessage({ kind: 'tags', tags })])
+    },
+    acquireFillLock: (key, ttlMs) => acquireFillLock(client, keys, key, ttlMs),
+    waitForFill: (key, timeoutMs) => waitForFill(client, subscriber, keys, key, timeoutMs),
+    async close() {
+      subscriber.close()
+    },
+  }
+
+  // SCAN is O(keys) but clear is rare; every key of the store shares one slot, so on Cluster only
+  // the master that owns it has any, and each master is scanned.
+  async function clearAll(): Promise<void> {
+    const nodes = client.isCluster ? (options.client as Cluster).nodes('master').map(commands) : [client]
+    for (const node of nodes) {
+      let cursor = '0'
+      do {
+        const reply = (await node.call('scan', [cursor, 'MATCH', `${escapeGlob(keys.root)}*`, 'COUNT', 1000])) as [
+          string,
+          string[],
+        ]
+        cursor = reply[0]
+        if (reply[1].length > 0) await client.call('unlink', reply[1])
+      } while (cursor !== '0')
+    }
+  }
+}
+
+/** `{` and `}` are not glob characters, but the prefix check already keeps `* ? [ ] \` out too. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
+}
