@@ -133,6 +133,7 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   function beginFill(key: string, plan: FillPlan, shared = true): Fill {
     const flight = flights.start(key, plan.tags, shared)
+    const begunAt = now()
     let versions: readonly number[] | undefined
     let lock: FillLock | undefined
     let done = false
@@ -167,6 +168,17 @@ export function createCache(options: CacheOptions = {}): Cache {
       const first = await acquire()
       if (first !== undefined) {
         lock = first ?? undefined
+        if (lock === undefined) return undefined
+        // Double-checked locking: another process may have stored the key and released its lock
+        // between our miss and our lock. An entry stored since our read began (the read took at
+        // most storeTimeout) is that fill: serve it rather than run the origin a second time.
+        const entry = await read(key, now())
+        if (entry !== undefined && entry.storedAt >= begunAt - config.storeTimeout) {
+          if (entryState(entry, now()) === EntryState.Fresh) {
+            finish(entry)
+            return entry
+          }
+        }
         return undefined
       }
       // Another process is filling: wait for its entry instead of running the origin too.
