@@ -1,8 +1,7 @@
 // cachefront/fastify: a plugin that caches the routes whose `config.cache` opts in; translation
 // only, the flow is src/http/node-flow.
 import { randomUUID } from 'node:crypto'
-import { Readable } from 'node:stream'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import type { Readable } from 'node:stream'
 import type {
   FastifyInstance,
   FastifyPluginAsync,
@@ -14,7 +13,7 @@ import type {
 import fp from 'fastify-plugin'
 import type { Cache } from '../engine/cache.js'
 import { CacheError, badOption } from '../errors.js'
-import { collectBody } from '../http/body.js'
+import { collectNodeBody } from '../http/node-body.js'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { startNodeRequest, type NodeAnswer, type NodeFill, type NodeStart } from '../http/node-flow.js'
 import { entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
@@ -164,12 +163,12 @@ function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): on
     const bytes = payloadBytes(payload)
     if (bytes !== undefined) return done(null, replaceWith(reply, answerOf(fill.complete(bytes), view, route)))
     // A stream: held up to maxBodyBytes, past which it flows on from where it was, never held whole.
-    collectBody(Readable.toWeb(payload as Readable) as ReadableStream<Uint8Array>, route.maxBodyBytes).then(
+    collectNodeBody(payload as Readable, route.maxBodyBytes).then(
       (collected) => {
         if (collected.complete)
           return done(null, replaceWith(reply, answerOf(fill.complete(collected.bytes), view, route)))
         reply.header(CACHE_STATUS_HEADER, fill.tooLarge())
-        done(null, Readable.fromWeb(collected.stream as WebReadableStream<Uint8Array>))
+        done(null, collected.stream)
       },
       (error: unknown) => {
         fill.abandon()
