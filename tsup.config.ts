@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'adapters/hono': 'src/adapters/hono.ts',
     'adapters/fetch': 'src/adapters/fetch.ts',
+    'stores/redis': 'src/stores/redis.ts',
   },
   format: ['esm'],
   dts: true,
