@@ -8,12 +8,46 @@ import type { RequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
 import { isMarker, type ResponseMeta } from './stored-response.js'
 
-/** The key of a request on a route: the custom `key`, or host + path + sorted query, plus `vary`. */
+/**
+ * The key of a request on a route: the custom `key`, or host + path + sorted query, plus `vary`,
+ * plus the forwarding headers the request carries (see `forwardedHeaders`).
+ */
 export function routeKey(route: RoutePlan, request: RequestView): string {
   const key = route.key === undefined ? baseKey(request) : route.key(request)
   if (typeof key !== 'string' || key === '')
     throw new TypeError('cachefront: the route key function must return a non-empty string')
-  return route.vary.length === 0 ? key : key + variantOf(request, route.vary)
+  const keyed = route.vary.length === 0 ? key : key + variantOf(request, route.vary)
+  return keyed + forwardedPart(request, route.forwardedHeaders)
+}
+
+/**
+ * The forwarding headers present in the request, as `\n>name:value` lines (`>` keeps them apart
+ * from `vary` lines). Absent ones add nothing, so requests without them keep their plain key.
+ */
+function forwardedPart(request: RequestView, names: readonly string[]): string {
+  let part = ''
+  for (const name of names) {
+    const value = request.header(name)
+    if (value === undefined) continue
+    const keyed = name === 'forwarded' ? forwardedHostAndProto(value) : value
+    if (keyed !== '') part += `\n>${name}:${keyed}`
+  }
+  return part
+}
+
+// Of RFC 7239 `Forwarded`, `host` and `proto` shape URLs; `for` and `by` are addresses that differ
+// per client and would split the cache without protecting anything.
+function forwardedHostAndProto(value: string): string {
+  let kept = ''
+  for (const element of value.split(',')) {
+    for (const pair of element.split(';')) {
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq).trim().toLowerCase()
+      if (eq !== -1 && (name === 'host' || name === 'proto')) kept += `${name}=${pair.slice(eq + 1).trim()};`
+    }
+    kept += ','
+  }
+  return /^,*$/.test(kept) ? '' : kept
 }
 
 export function variantKey(key: string, request: RequestView, varyOn: readonly string[]): string {

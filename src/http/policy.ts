@@ -5,15 +5,30 @@ import type { RequestView } from './request-view.js'
 import { parseVary } from './key.js'
 
 /** Why a request skips the cache entirely, or `undefined` when it may use it. */
-export type BypassReason = 'method' | 'authorization' | 'cookie'
+export type BypassReason = 'method' | 'method-override' | 'body' | 'authorization' | 'cookie'
+
+// Headers with which clients ask frameworks (Express's method-override, Rails, Symfony, many API
+// gateways) to route a request as another method: a "GET" carrying one may run a DELETE's handler.
+const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const
 
 export function requestBypass(route: RoutePlan, request: RequestView): BypassReason | undefined {
   const method = request.method
   if (method !== 'GET' && method !== 'HEAD') return 'method'
+  for (const name of METHOD_OVERRIDE_HEADERS) if (request.header(name) !== undefined) return 'method-override'
+  // A GET body has no defined semantics (RFC 9110 §9.3.1) and is not part of the key, yet some
+  // handlers read it (GraphQL, search APIs): its answer must not be stored for the bare URL.
+  if (hasBody(request)) return 'body'
   // A shared cache must not reuse a response to an authorized request (RFC 9111 §3.5).
   if (!route.allowAuthorization && request.header('authorization') !== undefined) return 'authorization'
   if (!route.allowCookies && request.header('cookie') !== undefined) return 'cookie'
   return undefined
+}
+
+// A message has a body when it has Transfer-Encoding or a non-zero Content-Length (RFC 9112 §6.3).
+function hasBody(request: RequestView): boolean {
+  if (request.header('transfer-encoding') !== undefined) return true
+  const length = request.header('content-length')
+  return length !== undefined && !/^\s*0+\s*$/.test(length)
 }
 
 /** True when the client asked to skip stored responses, and the route lets it (RFC 9111 §5.2.1.4). */

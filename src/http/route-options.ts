@@ -72,6 +72,16 @@ export interface RouteOptions {
    * @default false
    */
   honorClientNoCache?: boolean
+  /**
+   * Request headers that proxies set and frameworks read to build absolute URLs, links and
+   * redirects, or to route the request. When a request carries one, its value becomes part of the
+   * key, so a forged value (cache poisoning) only ever reaches requests that forge the same one;
+   * behind a proxy that sets them on every request, all requests share the value and the hit
+   * rate is unchanged. Of `Forwarded`, only the `host` and `proto` parameters are keyed (`for` is
+   * the client's address). `[]` turns this off: only for apps that never read these headers.
+   * @default ["forwarded","x-forwarded-host","x-forwarded-port","x-forwarded-prefix","x-forwarded-proto","x-forwarded-scheme","x-host","x-original-url","x-rewrite-url"]
+   */
+  forwardedHeaders?: readonly string[]
 }
 
 export const ROUTE_DEFAULTS = {
@@ -82,6 +92,17 @@ export const ROUTE_DEFAULTS = {
   allowAuthorization: false,
   allowCookies: false,
   honorClientNoCache: false,
+  forwardedHeaders: [
+    'forwarded',
+    'x-forwarded-host',
+    'x-forwarded-port',
+    'x-forwarded-prefix',
+    'x-forwarded-proto',
+    'x-forwarded-scheme',
+    'x-host',
+    'x-original-url',
+    'x-rewrite-url',
+  ] as readonly string[],
 } as const
 
 /** A route's options after validation; durations in milliseconds. */
@@ -98,6 +119,8 @@ export interface RoutePlan {
   readonly allowAuthorization: boolean
   readonly allowCookies: boolean
   readonly honorClientNoCache: boolean
+  /** Lower case, sorted. */
+  readonly forwardedHeaders: readonly string[]
 }
 
 const KNOWN = new Set<string>([
@@ -113,6 +136,7 @@ const KNOWN = new Set<string>([
   'allowAuthorization',
   'allowCookies',
   'honorClientNoCache',
+  'forwardedHeaders',
 ])
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
@@ -131,10 +155,11 @@ export function resolveRouteOptions(options: RouteOptions = {}, where = 'cacheRe
   if (options.key !== undefined && typeof options.key !== 'function') {
     throw badOption(`${where} key`, 'a function of the request returning a string', options.key)
   }
-  const vary = options.vary ?? ROUTE_DEFAULTS.vary
-  if (!Array.isArray(vary) || !vary.every((name) => typeof name === 'string' && HEADER_NAME.test(name.toLowerCase()))) {
-    throw badOption(`${where} vary`, 'an array of header names', vary)
-  }
+  const vary = headerNames(options.vary ?? ROUTE_DEFAULTS.vary, `${where} vary`)
+  const forwardedHeaders = headerNames(
+    options.forwardedHeaders ?? ROUTE_DEFAULTS.forwardedHeaders,
+    `${where} forwardedHeaders`,
+  )
   const statuses = options.statuses ?? ROUTE_DEFAULTS.statuses
   if (!Array.isArray(statuses) || !statuses.every((s) => Number.isInteger(s) && s >= 200 && s <= 599)) {
     throw badOption(`${where} statuses`, 'an array of HTTP status codes (200-599)', statuses)
@@ -152,7 +177,7 @@ export function resolveRouteOptions(options: RouteOptions = {}, where = 'cacheRe
         : parseDuration(options.staleIfError, `${where} staleIfError`),
     tags,
     key: options.key,
-    vary: [...new Set(vary.map((name) => name.toLowerCase()))].sort(),
+    vary,
     maxBodyBytes: parseByteSize(options.maxBodyBytes ?? ROUTE_DEFAULTS.maxBodyBytes, `${where} maxBodyBytes`),
     // 206 (a part) and 304 (no body) can never stand for the whole resource (RFC 9111 §3).
     statuses: new Set(statuses.filter((status) => status !== 206 && status !== 304)),
@@ -167,7 +192,19 @@ export function resolveRouteOptions(options: RouteOptions = {}, where = 'cacheRe
       ROUTE_DEFAULTS.honorClientNoCache,
       `${where} honorClientNoCache`,
     ),
+    forwardedHeaders,
   }
+}
+
+/** A list of header names, lower case, without duplicates, sorted. */
+function headerNames(value: unknown, name: string): readonly string[] {
+  if (
+    !Array.isArray(value) ||
+    !value.every((item) => typeof item === 'string' && HEADER_NAME.test(item.toLowerCase()))
+  ) {
+    throw badOption(name, 'an array of header names', value)
+  }
+  return [...new Set((value as string[]).map((item) => item.toLowerCase()))].sort()
 }
 
 function flag(value: unknown, fallback: boolean, name: string): boolean {
