@@ -1,0 +1,86 @@
+// The stampede, memory and expiry sections of bench/RESULTS.md.
+import type { ExpiryResult } from '../expiry.js'
+import type { MemoryResult } from '../memory.js'
+import type { StampedeResult } from '../stampede.js'
+import type { Saved } from './results.js'
+import { fmt, fmtInt } from './stats.js'
+
+function measured(saved: Saved<unknown>): string {
+  const m = saved.machine
+  return `Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cores} × ${m.cpuModel}, Node ${m.node}. Command: \`${saved.command}\``
+}
+
+export function stampedeSection(saved: Saved<StampedeResult> | undefined): string {
+  if (!saved) return '## Stampede\n\nNot run yet: `npm run bench:stampede`.\n'
+  const r = saved.data
+  const rows = r.rows.map(
+    (row) =>
+      `| ${row.framework} | ${row.variant} | ${row.processes} | ${row.handlerRuns} | ${row.handlerRuns === 1 ? '✅' : row.variant.match(/memory|tiered|redis/) ? '❌' : ''} | ` +
+      `${Object.entries(row.statuses)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(' ')} | ${Object.entries(row.cacheStatuses)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(' ')} | ${fmtInt(row.elapsedMs)} |`,
+  )
+  const skipped = r.skipped.map((s) => `- ${s.framework}/${s.variant} × ${s.processes}: ${s.reason}`).join('\n')
+  return `## Stampede
+
+${measured(saved)}
+
+${r.requests} concurrent requests (connections opened first, then one request on each at once) for a cold URL
+whose handler takes ${r.delayMs} ms. With several processes, the requests are spread evenly over them and all
+carry the same Host, so every process computes the same key; they share one Redis. Target: exactly 1 run.
+
+| framework | cache | processes | handler runs | target | statuses | cache-status | ms |
+| --- | --- | ---: | ---: | --- | --- | --- | ---: |
+${rows.join('\n')}
+${skipped ? `\nSkipped:\n${skipped}\n` : ''}`
+}
+
+export function memorySection(saved: Saved<MemoryResult> | undefined): string {
+  if (!saved) return '## Memory bound\n\nNot run yet: `npm run bench:memory`.\n'
+  const r = saved.data
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
+  const ratio = r.rssGrowth / r.maxBytes
+  return `## Memory bound
+
+${measured(saved)}
+
+${fmtInt(r.keys)} distinct URLs (${r.bodyBytes}-byte JSON bodies) sent in-process through the fetch adapter
+(\`cacheResponse(handler, { cache })\`, one \`Request\` per URL, each a miss that fills and stores, as in a
+server) into \`memoryStore({ maxBytes: '64mb' })\`. RSS measured after forced GC before and after (node --expose-gc).
+
+| | value |
+| --- | ---: |
+| RSS growth | ${mb(r.rssGrowth)} MB = **${fmt(ratio)} × maxBytes** (target ≤ 1.2: ${ratio <= 1.2 ? '✅' : '❌'}) |
+| peak RSS growth during the run | ${mb(r.peakRssGrowth)} MB |
+| heap + external growth | ${mb(r.heapGrowth)} MB |
+| entries kept | ${fmtInt(r.entriesKept)} |
+| bytes accounted by the store | ${mb(r.accountedBytes)} MB |
+| time | ${fmt(r.seconds, 0)} s |
+| real memory per entry (${fmtInt(r.calibration.keys)} entries, no eviction) | ${fmtInt(r.calibration.realPerEntry)} B |
+| accounted per entry (\`entrySize\`) | ${fmtInt(r.calibration.accountedPerEntry)} B |
+`
+}
+
+export function expirySection(saved: Saved<ExpiryResult> | undefined): string {
+  if (!saved) return '## Latency through expiry\n\nNot run yet: `npm run bench:expiry`.\n'
+  const r = saved.data
+  const rows = r.rows.map(
+    (row) =>
+      `| ${row.framework} | ${row.mode} | ${fmt(row.p50, 1)} | ${fmt(row.p99, 1)} | ${fmt(row.max, 0)} | ${row.handlerRuns} | ${fmtInt(row.rps)} |`,
+  )
+  const skipped = r.skipped.map((s) => `- ${s.framework}: ${s.reason}`).join('\n')
+  return `## Latency through expiry
+
+${measured(saved)}
+
+${r.keys} URLs requested round-robin at ${r.rate} req/s (autocannon \`overallRate\`, ${r.keys} connections) for
+${r.seconds} s on the memory store; the handler takes ${r.delayMs} ms. With a 1 s ttl every entry expires about
+${r.seconds} times in the window. Target: p99 with SWR as flat as with no expiry.
+
+| framework | entries | p50 ms | p99 ms | max ms | handler runs | req/s |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}
+${skipped ? `\nSkipped:\n${skipped}\n` : ''}`
+}

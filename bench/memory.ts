@@ -1,0 +1,124 @@
+// Memory bound: 1,000,000 distinct URLs through the memory store with maxBytes '64mb', driven
+// in-process through the fetch adapter (every request a miss that fills and stores, as in a
+// server), then RSS growth and entries kept. `npm run bench:memory` (runs node --expose-gc).
+import { createCache, memoryStore } from '../src/index.js'
+import { cacheResponse } from '../src/adapters/fetch.js'
+import { saveResult } from './lib/results.js'
+import { envNumber } from './lib/stats.js'
+
+const KEYS = envNumber('BENCH_KEYS', 1_000_000)
+const BODY_BYTES = envNumber('BENCH_MEMORY_BODY', 256)
+const CALIBRATION_KEYS = envNumber('BENCH_CALIBRATION_KEYS', 50_000)
+const MAX_BYTES = 64 * 1024 * 1024
+
+export interface MemoryResult {
+  readonly keys: number
+  readonly bodyBytes: number
+  readonly maxBytes: number
+  readonly rssGrowth: number
+  readonly peakRssGrowth: number
+  readonly heapGrowth: number
+  readonly entriesKept: number
+  readonly accountedBytes: number
+  readonly seconds: number
+  /** Per entry, measured on a store that does not evict: what memory it really takes vs what is accounted. */
+  readonly calibration: { readonly keys: number; readonly realPerEntry: number; readonly accountedPerEntry: number }
+}
+
+const gc = (globalThis as { gc?: () => void }).gc
+if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench:memory does)')
+
+function settle(): void {
+  for (let i = 0; i < 4; i++) gc!()
+}
+
+function body(i: number): string {
+  const head = `{"id":${i},"name":"item-${i}","data":"`
+  return `${head}${'x'.repeat(Math.max(0, BODY_BYTES - head.length - 2))}"}`
+}
+
+function handlerFor(): (request: Request) => Response {
+  return (request) => {
+    const id = Number(request.url.slice(request.url.lastIndexOf('/') + 1))
+    return new Response(body(id), { headers: { 'content-type': 'application/json; charset=utf-8' } })
+  }
+}
+
+async function drive(fetchHandler: (request: Request) => Response | Promise<Response>, from: number, to: number) {
+  for (let i = from; i < to; i++) {
+    const response = await fetchHandler(new Request(`http://bench.test/items/${i}`))
+    await response.arrayBuffer()
+  }
+}
+
+function heapBytes(): number {
+  const usage = process.memoryUsage()
+  return usage.heapUsed + usage.external
+}
+
+/** Fills a store that never evicts, so that memory growth per entry can be compared with its accounting. */
+async function calibrate(): Promise<MemoryResult['calibration']> {
+  const store = memoryStore({ maxBytes: '4gb' })
+  const cached = cacheResponse(handlerFor(), { cache: createCache({ store, ttl: '1h' }) })
+  await drive(cached, 0, 1000)
+  await store.clear()
+  settle()
+  const before = heapBytes()
+  await drive(cached, 1_000_000_000, 1_000_000_000 + CALIBRATION_KEYS)
+  settle()
+  const real = (heapBytes() - before) / CALIBRATION_KEYS
+  const accounted = store.size().bytes / store.size().entries
+  return { keys: CALIBRATION_KEYS, realPerEntry: real, accountedPerEntry: accounted }
+}
+
+export async function runMemory(): Promise<MemoryResult> {
+  console.log(`memory: calibrating per-entry size over ${CALIBRATION_KEYS} entries`)
+  const calibration = await calibrate()
+  console.log(
+    `  real ${Math.round(calibration.realPerEntry)} B/entry, accounted ${Math.round(calibration.accountedPerEntry)} B/entry`,
+  )
+  settle()
+  const store = memoryStore({ maxBytes: '64mb' })
+  const cached = cacheResponse(handlerFor(), { cache: createCache({ store, ttl: '1h' }) })
+  // Warm the code path (JIT, module state) before the baseline.
+  await drive(cached, 0, 1000)
+  await store.clear()
+  settle()
+  const rss0 = process.memoryUsage().rss
+  const heap0 = heapBytes()
+  let peak = rss0
+  const t0 = performance.now()
+  console.log(`memory: ${KEYS} distinct URLs through the fetch adapter, ${BODY_BYTES} B bodies, maxBytes 64mb`)
+  const step = 50_000
+  for (let from = 0; from < KEYS; from += step) {
+    await drive(cached, from, Math.min(KEYS, from + step))
+    peak = Math.max(peak, process.memoryUsage().rss)
+    if ((from / step) % 4 === 3)
+      console.log(
+        `  ${from + step} keys: rss +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(1)} MB, ${store.size().entries} entries`,
+      )
+  }
+  const seconds = (performance.now() - t0) / 1000
+  settle()
+  const result: MemoryResult = {
+    keys: KEYS,
+    bodyBytes: BODY_BYTES,
+    maxBytes: MAX_BYTES,
+    rssGrowth: process.memoryUsage().rss - rss0,
+    peakRssGrowth: peak - rss0,
+    heapGrowth: heapBytes() - heap0,
+    entriesKept: store.size().entries,
+    accountedBytes: store.size().bytes,
+    seconds,
+    calibration,
+  }
+  console.log(
+    `  rss growth ${(result.rssGrowth / 2 ** 20).toFixed(1)} MB (${(result.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
+      `heap+external growth ${(result.heapGrowth / 2 ** 20).toFixed(1)} MB, ${result.entriesKept} entries, ${seconds.toFixed(0)} s`,
+  )
+  return result
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await saveResult('memory', await runMemory())
+}

@@ -1,0 +1,27 @@
+// What a bench server process is asked to run: one framework, one cache variant.
+
+export type Framework = 'fastify' | 'hono' | 'express'
+/** `const` is the framework answering a pre-built body: the limit every ratio is taken against. */
+export type Variant = 'const' | 'memory' | 'tiered' | 'redis' | 'apicache' | 'async-cache-dedupe' | 'bentocache'
+
+export interface ServerConfig {
+  readonly framework: Framework
+  readonly variant: Variant
+  /** Fresh lifetime of cached entries, ms. */
+  readonly ttlMs?: number
+  /** stale-while-revalidate window, ms (cachefront variants only). */
+  readonly swrMs?: number
+  /** How long the origin handler takes, ms. */
+  readonly delayMs?: number
+  /** Key prefix in Redis: processes given the same prefix share entries and fill locks. */
+  readonly redisPrefix?: string
+}
+
+/** Which variants exist for which framework (peers only where a user would pick them). */
+export const VARIANTS: Record<Framework, readonly Variant[]> = {
+  fastify: ['const', 'memory', 'tiered', 'redis', 'async-cache-dedupe', 'bentocache'],
+  hono: ['const', 'memory', 'tiered', 'redis'],
+  express: ['const', 'memory', 'tiered', 'redis', 'apicache'],
+}
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'

@@ -1,0 +1,166 @@
+// One bench server process: `node --import tsx bench/servers/server.ts '<ServerConfig JSON>'`.
+// Prints `READY <port>` once listening on 127.0.0.1. Routes: /page.html and /data.json (the
+// throughput bodies), any other path (the origin, for stampede and expiry keys), and /__runs
+// (how many times the origin ran, never cached).
+import type { RequestHandler } from 'express'
+import type { Cache } from '../../src/index.js'
+import { ROUTES } from '../lib/bodies.js'
+import type { ServerConfig } from './config.js'
+import { benchCache } from './stores.js'
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ServerConfig
+let runs = 0
+
+/** The origin: what a handler renders on a miss (it counts, and may take `delayMs`). */
+async function render(path: string): Promise<{ type: string; text: string }> {
+  runs++
+  if (config.delayMs) await new Promise((resolve) => setTimeout(resolve, config.delayMs))
+  return path.endsWith('.html') ? ROUTES.html : ROUTES.json
+}
+
+function constFor(path: string): (typeof ROUTES)[keyof typeof ROUTES] | undefined {
+  if (config.variant !== 'const') return undefined
+  return path === ROUTES.html.path ? ROUTES.html : path === ROUTES.json.path ? ROUTES.json : undefined
+}
+
+const ttlSeconds = Math.max(1, Math.round((config.ttlMs ?? 3_600_000) / 1000))
+
+async function hono(cache: Cache | undefined): Promise<number> {
+  const { Hono } = await import('hono')
+  const { serve } = await import('@hono/node-server')
+  const app = new Hono()
+  app.get('/__runs', (c) => c.text(String(runs)))
+  if (config.variant === 'const') {
+    for (const route of Object.values(ROUTES))
+      app.get(route.path, (c) => c.body(route.text, 200, { 'content-type': route.type }))
+  }
+  const origin = async (c: {
+    req: { path: string }
+    body: (t: string, s: 200, h: Record<string, string>) => Response
+  }) => {
+    const page = await render(c.req.path)
+    return c.body(page.text, 200, { 'content-type': page.type })
+  }
+  if (cache) {
+    const { cacheResponse } = await import('../../src/adapters/hono.js')
+    app.get('*', cacheResponse({ cache }), origin)
+  } else app.get('*', origin)
+  return new Promise((resolve) => {
+    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))
+  })
+}
+
+async function fastify(cache: Cache | undefined): Promise<number> {
+  const { default: Fastify } = await import('fastify')
+  const app = Fastify({ logger: false })
+  app.get('/__runs', async () => String(runs))
+  type Reply = { type(t: string): Reply; send(b: unknown): Reply }
+  let answer = async (path: string, reply: Reply): Promise<Reply> => {
+    const page = await render(path)
+    return reply.type(page.type).send(page.text)
+  }
+  if (config.variant === 'async-cache-dedupe') {
+    const { createCache } = await import('async-cache-dedupe')
+    const acd = createCache({ ttl: ttlSeconds, storage: { type: 'memory' } }).define('page', async (path: string) =>
+      render(path),
+    )
+    answer = async (path, reply) => {
+      const page = (await acd.page(path)) as { type: string; text: string }
+      return reply.type(page.type).send(page.text)
+    }
+  } else if (config.variant === 'bentocache') {
+    const { BentoCache, bentostore } = await import('bentocache')
+    const { memoryDriver } = await import('bentocache/drivers/memory')
+    const bento = new BentoCache({
+      default: 'memory',
+      stores: { memory: bentostore().useL1Layer(memoryDriver({ maxSize: 64 * 1024 * 1024 })) },
+    })
+    answer = async (path, reply) => {
+      const page = await bento.getOrSet({ key: path, ttl: config.ttlMs ?? 3_600_000, factory: () => render(path) })
+      return reply.type(page.type).send(page.text)
+    }
+  }
+  const handler = async (request: { url: string }, reply: Reply) => {
+    const path = request.url.split('?')[0]!
+    const fixed = constFor(path)
+    if (fixed) return reply.type(fixed.type).send(fixed.bytes)
+    return answer(path, reply)
+  }
+  if (cache) {
+    await registerFastifyCache(app, cache, handler)
+  } else {
+    app.get('/*', handler)
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  return typeof address === 'object' && address !== null ? address.port : 0
+}
+
+// cachefront/fastify is a plugin; routes opt in with `config.cache`.
+async function registerFastifyCache(app: unknown, cache: Cache, handler: unknown): Promise<void> {
+  const path = '../../src/adapters/fastify.js'
+  const { cachefront } = (await import(path)) as { cachefront: unknown }
+  const fastifyApp = app as {
+    register(plugin: unknown, options?: unknown): PromiseLike<unknown>
+    get(path: string, options: unknown, handler: unknown): void
+  }
+  await fastifyApp.register(cachefront, { cache })
+  fastifyApp.get('/*', { config: { cache: {} } }, handler)
+}
+
+async function express(cache: Cache | undefined): Promise<number> {
+  const { default: Express } = await import('express')
+  const app = Express()
+  app.set('etag', false)
+  app.set('x-powered-by', false)
+  app.get('/__runs', (_req, res) => {
+    res.send(String(runs))
+  })
+  type Req = { path: string }
+  type Res = { setHeader(n: string, v: string): void; end(b: unknown): void }
+  const origin = async (req: Req, res: Res) => {
+    const page = await render(req.path)
+    res.setHeader('content-type', page.type)
+    res.end(page.text)
+  }
+  if (config.variant === 'const') {
+    for (const route of Object.values(ROUTES))
+      app.get(route.path, (_req, res) => {
+        res.setHeader('content-type', route.type)
+        res.end(route.bytes)
+      })
+  }
+  if (cache) {
+    const path = '../../src/adapters/express.js'
+    const { cacheResponse } = (await import(path)) as { cacheResponse(o: unknown): RequestHandler }
+    app.get('/{*splat}', cacheResponse({ cache }), origin)
+  } else if (config.variant === 'apicache') {
+    const { default: apicache } = await import('apicache')
+    app.get('/{*splat}', apicache.options({ defaultDuration: ttlSeconds * 1000 }).middleware(), origin)
+  } else app.get('/{*splat}', origin)
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      resolve(typeof address === 'object' && address !== null ? address.port : 0)
+    })
+  })
+}
+
+async function main(): Promise<void> {
+  const cachefront = ['memory', 'tiered', 'redis'].includes(config.variant)
+  const cache = cachefront ? await benchCache(config) : undefined
+  const start = { hono, fastify, express }[config.framework]
+  const port = await start(cache)
+  process.stdout.write(`READY ${port}\n`)
+  const stop = () => {
+    void Promise.resolve(cache?.close()).finally(() => process.exit(0))
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  process.on('disconnect', stop)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench server failed: ${error instanceof Error ? error.stack : String(error)}\n`)
+  process.exit(1)
+})
