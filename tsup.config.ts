@@ -5,6 +5,8 @@ export default defineConfig({
     index: 'src/index.ts',
     'adapters/hono': 'src/adapters/hono.ts',
     'adapters/fetch': 'src/adapters/fetch.ts',
+    'adapters/fastify': 'src/adapters/fastify.ts',
+    'adapters/express': 'src/adapters/express.ts',
     'stores/redis': 'src/stores/redis.ts',
   },
   format: ['esm'],

@@ -1,0 +1,62 @@
+// `npm run demo:fastify`: the seed app's two routes in Fastify, cached on the in-memory store,
+// the twin of hono.ts. /json/ goes through a response schema, / through a reply.view() template.
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import view from '@fastify/view'
+import { Eta } from 'eta'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createCache, type Cache } from '../../src/index.js'
+import { cachefront } from '../../src/adapters/fastify.js'
+
+/** How long the pretend database query takes; the test shortens it. */
+export interface SeedFastifyOptions {
+  cache?: Cache
+  queryMs?: number
+}
+
+const slowQuery = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+export async function seedFastifyApp({
+  cache = createCache(),
+  queryMs = 2000,
+}: SeedFastifyOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify()
+  await app.register(view, {
+    engine: { eta: new Eta() },
+    templates: fileURLToPath(new URL('./templates', import.meta.url)),
+  })
+  await app.register(cachefront, { cache })
+  const schema = { response: { 200: { type: 'object', properties: { message: { type: 'string' } } } } }
+  app.get('/json/', { schema, config: { cache: { ttl: '10m', tags: ['json'] } } }, async () => {
+    await slowQuery(queryMs)
+    return { message: 'Hello World' }
+  })
+  app.get('/', { config: { cache: { ttl: '10m', tags: ['home'] } } }, async (_request, reply) => {
+    await slowQuery(queryMs)
+    return reply.view('hello-world.eta', { title: 'Hello World', renderedAt: new Date().toISOString() })
+  })
+  return app
+}
+
+async function main(): Promise<void> {
+  const app = await seedFastifyApp()
+  const port = Number(process.env.PORT ?? 3000)
+  await app.listen({ port })
+  const base = `http://localhost:${port}`
+  console.log(`cachefront demo (Fastify, in-memory store) on ${base}
+
+Each route waits 2 s for a pretend query the first time, then answers from the cache:
+
+  curl -si -o /dev/null -w '%{time_total}s\\n' -D - ${base}/json/ | grep -iE 'cache-status|age|^[0-9.]+s'
+  curl -si -o /dev/null -w '%{time_total}s\\n' -D - ${base}/json/ | grep -iE 'cache-status|age|^[0-9.]+s'
+
+The first prints "cache-status: cachefront; fwd=miss; stored" after ~2 s (MISS),
+the second "cache-status: cachefront; hit; ttl=…" within milliseconds (HIT).
+Open ${base}/ in a browser for the HTML page. Ctrl+C stops the server.`)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      void app.close().then(() => process.exit(0))
+    })
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main()
