@@ -50,6 +50,14 @@ export function dispatchSubrequest(
   req.httpVersion = '1.1'
   req.push(null) // a GET without a body: body parsers see the end at once
   const res = new ServerResponse(req)
+  // A middleware before the cache may answer the refresh itself (an auth check, a rate limit):
+  // its end settles the refresh, which would otherwise hold its key's flight. The cache's own
+  // capture replaces this end when the request gets that far.
+  const end = res.end
+  res.end = function endWithoutCache(this: ServerResponse, ...args: unknown[]) {
+    process.nextTick(done)
+    return end.apply(this, args as Parameters<typeof end>)
+  } as typeof end
   mark(req)
   dispatch(req, res, done)
 }

@@ -72,4 +72,30 @@ describe('express stale entries', () => {
     expect(expired.status).toBe(503)
     expect(expired.headers.get('cache-status')).toBe('cachefront; fwd=miss; detail=status')
   })
+
+  it('settles a refresh that a middleware before the cache answers itself', async () => {
+    const clock = fakeClock()
+    const cache = createCache({ now: clock })
+    const app = express()
+    let refused = 0
+    // Refuses the synthetic refresh request (it has no remote address), as an IP filter would.
+    app.use((req, res, next) => {
+      if (req.socket.remoteAddress !== undefined) return next()
+      refused++
+      res.status(403).end()
+    })
+    app.get('/s', cacheResponse({ cache, ttl: '10s', staleWhileRevalidate: '1m' }), (_req, res) => {
+      res.send('v')
+    })
+    served = await serve(app)
+    await (await served.get('/s')).text()
+    clock.advance(15_000)
+    await (await served.get('/s')).text()
+    while (refused < 1) await flushPromises(1)
+    await flushPromises()
+    // The first refresh's flight was settled, so the next stale answer starts another one.
+    await (await served.get('/s')).text()
+    while (refused < 2) await flushPromises(1)
+    expect(refused).toBe(2)
+  })
 })
