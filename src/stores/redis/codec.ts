@@ -78,8 +78,9 @@ export function decodeEntry(bytes: Uint8Array, remainingMs: number, now: number)
       tags: header.g,
       tagVersions: header.v,
       meta: header.m,
-      // A view, not a copy: the reply buffer is ours alone.
-      body: new Uint8Array(bytes.buffer, bodyStart, bytes.byteLength - PREFIX_BYTES - headerBytes),
+      // A copy: a view would pin the client's whole socket chunk (other replies too) for as long
+      // as the entry lives, e.g. in a tiered store's L1, where it is accounted by body size only.
+      body: new Uint8Array(new Uint8Array(bytes.buffer, bodyStart, bytes.byteLength - PREFIX_BYTES - headerBytes)),
     },
   }
 }
