@@ -132,7 +132,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   function beginFill(key: string, plan: FillPlan, shared = true): Fill {
-    const flight = flights.start(key, plan.tags, shared)
+    const flight = flights.start(key, plan.tags, now(), shared)
     const begunAt = now()
     let versions: readonly number[] | undefined
     let lock: FillLock | undefined
@@ -305,7 +305,13 @@ export function createCache(options: CacheOptions = {}): Cache {
       await store.close?.()
     },
     read,
-    inflight: (key) => flights.get(key),
+    inflight(key) {
+      const flight = flights.get(key)
+      // A fill running longer than lockTimeout is presumed hung: the next request leads a new one
+      // (its own waiters have given up by then too), instead of every request waiting in turn.
+      if (flight !== undefined && now() - flight.startedAt >= lockTimeout) return undefined
+      return flight
+    },
     wait,
     beginFill,
     record(outcome) {

@@ -11,6 +11,8 @@ export type FlightResult = CacheEntry | undefined
 export interface Flight {
   readonly key: string
   readonly tags: readonly string[]
+  /** When the fill began, on the cache's clock. */
+  readonly startedAt: number
   readonly promise: Promise<FlightResult>
   /** Set when the key, one of its tags or the whole cache was invalidated during the fill. */
   invalidated: boolean
@@ -32,7 +34,7 @@ export class Flights {
    * Registers a new flight for `key`; the caller must settle it exactly once. A flight that is
    * not `shared` is not found by `get` (nobody waits on it) but still sees invalidations.
    */
-  start(key: string, tags: readonly string[], shared = true): Flight {
+  start(key: string, tags: readonly string[], startedAt: number, shared = true): Flight {
     let settle!: (result: FlightResult) => void
     const promise = new Promise<FlightResult>((resolve) => {
       settle = resolve
@@ -42,6 +44,7 @@ export class Flights {
     const flight: Flight = {
       key,
       tags,
+      startedAt,
       promise,
       invalidated: false,
       settled: false,
@@ -53,25 +56,42 @@ export class Flights {
         settle(result)
       },
     }
-    if (shared) flights.set(key, flight)
-    else detached.add(flight)
+    if (shared) {
+      // A newer fill of the key (a client's no-cache) supersedes a running one: the older fill
+      // must not overwrite what the newer one stores when it happens to finish last.
+      const older = flights.get(key)
+      if (older !== undefined) this.#retire(older)
+      flights.set(key, flight)
+    } else detached.add(flight)
     return flight
   }
 
   invalidateKey(key: string): void {
     const flight = this.#byKey.get(key)
-    if (flight) flight.invalidated = true
+    if (flight) this.#retire(flight)
     for (const other of this.#detached) if (other.key === key) other.invalidated = true
   }
 
   invalidateTags(tags: ReadonlySet<string>): void {
-    for (const flight of this.#all()) {
-      if (flight.tags.some((tag) => tags.has(tag))) flight.invalidated = true
+    for (const flight of [...this.#all()]) {
+      if (flight.tags.some((tag) => tags.has(tag))) this.#retire(flight)
     }
   }
 
   invalidateAll(): void {
-    for (const flight of this.#all()) flight.invalidated = true
+    for (const flight of [...this.#all()]) this.#retire(flight)
+  }
+
+  /**
+   * Marks a flight invalidated and stops later callers from waiting on it: what it produces began
+   * before the invalidation, so only those already waiting get it; a request that arrives after
+   * `invalidate()` resolved starts a fill of its own.
+   */
+  #retire(flight: Flight): void {
+    flight.invalidated = true
+    if (flight.settled || this.#byKey.get(flight.key) !== flight) return
+    this.#byKey.delete(flight.key)
+    this.#detached.add(flight)
   }
 
   *#all(): Iterable<Flight> {

@@ -50,6 +50,24 @@ describe('fetch adapter: single-flight', () => {
     expect(await (await leader).text()).toBe('body 1')
   })
 
+  it('lets a new request lead once a fill has run longer than lockTimeout', async () => {
+    const clock = fakeClock()
+    const cache = createCache({ now: clock, lockTimeout: '5s' })
+    const origin = countingOrigin((_, call) => new Response(`body ${call}`))
+    const hung = gated(origin)
+    const fetchHandler = cacheResponse(origin.handler, { cache })
+    const leader = fetchHandler(new Request('http://app.test/hung'))
+    await flushPromises()
+    origin.gate = undefined
+    clock.advance(5_000)
+    const next = await fetchHandler(new Request('http://app.test/hung'))
+    expect(next.headers.get('cache-status')).toBe('cachefront; fwd=miss; stored')
+    expect(await (await fetchHandler(new Request('http://app.test/hung'))).text()).toBe('body 2')
+    expect(origin.calls).toBe(2)
+    hung.resolve()
+    expect(await (await leader).text()).toBe('body 1')
+  })
+
   it('does not share entries across different keys', async () => {
     const clock = fakeClock()
     const origin = countingOrigin((request) => new Response(new URL(request.url).pathname))
