@@ -6,6 +6,7 @@ import { CacheError } from '../errors.js'
 import type { CacheEntry, MaybePromise } from '../stores/store.js'
 import { COLLAPSED_STATUS, forwardStatus, hitStatus, staleHitStatus, staleOnErrorStatus } from './cache-status.js'
 import { commitResponse } from './commit.js'
+import { usableFilledEntry } from './filled-entry.js'
 import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
 import { nodeFacts, nodeHeaderPairs, storedVary, type NodeHeaders } from './node-headers.js'
 import { clientForcesRefresh, requestBypass, responseNotStored } from './policy.js'
@@ -136,9 +137,15 @@ async function miss(
     cache.reportError(new CacheError('E_BAD_OPTION', 'cachefront: the route tags function failed', { cause: error }))
     return { kind: 'forward', cacheStatus: forwardStatus(fwd, false, 'tags-error') }
   }
-  const leader = cache.beginFill(key, plan, shared)
+  let leader = cache.beginFill(key, plan, shared)
   const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
-  if (ready !== undefined) return { kind: 'serve', entry: ready, cacheStatus: COLLAPSED_STATUS }
+  if (ready !== undefined) {
+    const filled = await usableFilledEntry(cache, key, request, ready)
+    if (filled !== undefined) return { kind: 'serve', entry: filled, cacheStatus: COLLAPSED_STATUS }
+    // Another process filled a different variant: ask the origin for this one, leading no flight.
+    leader = cache.beginFill(key, plan, false)
+    if (leader.ready instanceof Promise) await leader.ready
+  }
   return { kind: 'fill', fill: nodeFill(route, cache, leader, key, plan, request, stale, fwd, false) }
 }
 

@@ -14,6 +14,7 @@ import {
   staleOnErrorStatus,
 } from './cache-status.js'
 import { commitResponse } from './commit.js'
+import { usableFilledEntry } from './filled-entry.js'
 import { ifNoneMatchMatches } from './etag.js'
 import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
 import { clientForcesRefresh, requestBypass, responseNotStored, type ResponseFacts } from './policy.js'
@@ -135,9 +136,15 @@ async function fill(
     cache.reportError(new CacheError('E_BAD_OPTION', 'cachefront: the route tags function failed', { cause: error }))
     return forwardOnly(origin, forwardStatus(fwd, false, 'tags-error'))
   }
-  const leader = cache.beginFill(key, plan, shared)
+  let leader = cache.beginFill(key, plan, shared)
   const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
-  if (ready !== undefined) return serveEntry(ready, request, COLLAPSED_STATUS, cache.now())
+  if (ready !== undefined) {
+    const filled = await usableFilledEntry(cache, key, request, ready)
+    if (filled !== undefined) return serveEntry(filled, request, COLLAPSED_STATUS, cache.now())
+    // Another process filled a different variant: ask the origin for this one, leading no flight.
+    leader = cache.beginFill(key, plan, false)
+    if (leader.ready instanceof Promise) await leader.ready
+  }
 
   let response: Response
   try {
