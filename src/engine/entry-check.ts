@@ -3,7 +3,15 @@ import type { CacheEntry } from '../stores/store.js'
 
 export function isCacheEntry(value: unknown): value is CacheEntry {
   if (typeof value !== 'object' || value === null) return false
-  const entry = value as Record<string, unknown>
+  try {
+    return hasEntryShape(value as Record<string, unknown>)
+  } catch {
+    // A getter or proxy trap that throws: not an entry, and it must not fail the request.
+    return false
+  }
+}
+
+function hasEntryShape(entry: Record<string, unknown>): boolean {
   return (
     typeof entry.storedAt === 'number' &&
     typeof entry.freshUntil === 'number' &&
