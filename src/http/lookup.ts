@@ -2,10 +2,12 @@
 // headers, the variant of this request behind the marker entry.
 import type { Cache, FillPlan } from '../engine/cache.js'
 import { pathTag } from '../engine/tags.js'
+import { CacheError } from '../errors.js'
 import type { CacheEntry, MaybePromise } from '../stores/store.js'
 import { baseKey, variantOf } from './key.js'
 import type { RequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
+import { hasResponseMeta } from './meta-check.js'
 import { isMarker, type ResponseMeta } from './stored-response.js'
 
 /**
@@ -71,10 +73,38 @@ function followMarker(
   key: string,
   request: RequestView,
   now: number,
-  entry: CacheEntry | undefined,
+  found: CacheEntry | undefined,
 ): MaybePromise<CacheEntry | undefined> {
+  const entry = trusted(cache, key, found)
   if (entry === undefined || !isMarker(entry)) return entry
-  return cache.read(variantKey(key, request, (entry.meta as ResponseMeta).varyOn), now)
+  const at = variantKey(key, request, (entry.meta as ResponseMeta).varyOn)
+  const variant = cache.read(at, now)
+  if (variant instanceof Promise) return variant.then((value) => refuseMarker(cache, at, value))
+  return refuseMarker(cache, at, variant)
+}
+
+// A variant key holds a response; a marker there would send the lookup round in circles.
+function refuseMarker(cache: Cache, key: string, found: CacheEntry | undefined): CacheEntry | undefined {
+  const entry = trusted(cache, key, found)
+  return entry !== undefined && isMarker(entry) ? discard(cache, key) : entry
+}
+
+/** The entry when its metadata is a response of ours; otherwise a miss, reported and deleted. */
+function trusted(cache: Cache, key: string, entry: CacheEntry | undefined): CacheEntry | undefined {
+  return entry === undefined || hasResponseMeta(entry) ? entry : discard(cache, key)
+}
+
+function discard(cache: Cache, key: string): undefined {
+  cache.reportError(
+    new CacheError('E_BAD_STORE_DATA', `cachefront: ${cache.store.name} store returned a malformed response entry`),
+  )
+  try {
+    const deleting = cache.store.delete(key)
+    if (deleting instanceof Promise) deleting.catch(() => undefined)
+  } catch {
+    // The store is failing as well: the entry stays a miss on every read until it expires.
+  }
+  return undefined
 }
 
 /** True when an entry filled for another request may answer this one (same Vary values). */

@@ -72,7 +72,7 @@ describe.each(ADAPTERS)('%s: denial of service', (adapter) => {
     expect(app.cache.stats().entries).toBe(0)
   })
 
-  it.each([
+  it.each<Record<string, string>>([
     { 'cache-control': 'no-cache' },
     { 'cache-control': 'no-store' },
     { 'cache-control': 'max-age=0' },
