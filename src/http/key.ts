@@ -10,7 +10,9 @@ import type { RequestView } from './request-view.js'
  */
 export function normalizeQuery(query: string): string {
   if (query === '') return ''
-  const params = new URLSearchParams(query)
+  // URLSearchParams drops one leading `?` (`/p??x=1` would key as `x`), where the frameworks'
+  // parsers keep it in the name (`?x`): a leading `&` is skipped by both and keeps the `?`.
+  const params = new URLSearchParams(query.charCodeAt(0) === 63 ? `&${query}` : query)
   params.sort()
   return params.toString()
 }

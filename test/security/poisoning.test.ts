@@ -125,6 +125,7 @@ describe.each(ADAPTERS)('%s: poisoning through unkeyed inputs', (adapter) => {
     ['a repeated parameter, reordered', '/list?page=evil&page=1', '/list?page=1&page=evil'],
     ['an encoded ?', '/list%3Fpage=evil', '/list'],
     ['a fragment-like %23', '/list?page=1%23evil', '/list?page=1'],
+    ['a doubled ?', '/list??page=evil', '/list?page=evil'],
   ])('%s never lands in another URL’s entry', async (_, attack, victim) => {
     const app = await open(adapter, reflect)
     const poisoned = await app.send(attack)
