@@ -77,12 +77,15 @@ export interface PreparedResponse {
   readonly status: number
   readonly etag: string
   readonly body: Uint8Array
-  /** Stored headers plus content-length, as `[name, value]` pairs. */
-  readonly pairs: [string, string][]
-  /** The headers a 304 carries (RFC 9110 §15.4.5), as pairs. */
-  readonly notModifiedPairs: [string, string][]
-  /** Stored headers plus content-length, as a plain object (Node's `writeHead`, Fastify). */
+  /**
+   * Stored headers plus content-length, as a plain object: what Node's `writeHead` takes, and what
+   * @hono/node-server passes straight to it (an array or a `Headers` would be converted per hit).
+   */
   readonly record: Readonly<Record<string, string>>
+  /** The headers a 304 carries (RFC 9110 §15.4.5), as a plain object. */
+  readonly notModifiedRecord: Readonly<Record<string, string>>
+  /** The same headers as `notModifiedRecord`, as pairs. */
+  readonly notModifiedPairs: [string, string][]
 }
 
 const prepared = new WeakMap<CacheEntry, PreparedResponse>()
@@ -92,21 +95,21 @@ export function prepare(entry: CacheEntry): PreparedResponse {
   let ready = prepared.get(entry)
   if (ready !== undefined) return ready
   const meta = entry.meta as ResponseMeta
-  const pairs: [string, string][] = []
   const notModifiedPairs: [string, string][] = []
   const record: Record<string, string> = {}
+  const notModifiedRecord: Record<string, string> = {}
   const flat = meta.headers
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = flat[i]!
     const value = flat[i + 1]!
-    pairs.push([name, value])
-    if (NOT_MODIFIED_HEADERS.has(name)) notModifiedPairs.push([name, value])
     record[name] = name in record && name !== 'etag' ? `${record[name]}, ${value}` : value
+    if (NOT_MODIFIED_HEADERS.has(name)) {
+      notModifiedPairs.push([name, value])
+      notModifiedRecord[name] = record[name]!
+    }
   }
-  const length = String(entry.body.byteLength)
-  pairs.push(['content-length', length])
-  record['content-length'] = length
-  ready = { status: meta.status, etag: meta.etag, body: entry.body, pairs, notModifiedPairs, record }
+  record['content-length'] = String(entry.body.byteLength)
+  ready = { status: meta.status, etag: meta.etag, body: entry.body, record, notModifiedRecord, notModifiedPairs }
   prepared.set(entry, ready)
   return ready
 }

@@ -96,9 +96,11 @@ export function serveEntry(
 ): Response {
   const ready = prepare(entry)
   const notModified = ifNoneMatchMatches(request.header('if-none-match'), ready.etag)
-  const headers = notModified ? [...ready.notModifiedPairs] : [...ready.pairs]
-  if (fromStore) headers.push(['age', String(ageSeconds(entry, now))])
-  headers.push([CACHE_STATUS_HEADER, cacheStatus])
+  // A plain object, not pairs: runtimes with a fast path for Response (@hono/node-server) hand it
+  // to writeHead as it is, where pairs or a Headers would be converted on every hit.
+  const headers: Record<string, string> = notModified ? { ...ready.notModifiedRecord } : { ...ready.record }
+  if (fromStore) headers['age'] = String(ageSeconds(entry, now))
+  headers[CACHE_STATUS_HEADER] = cacheStatus
   if (notModified) return new Response(null, { status: 304, headers })
   const body = request.method === 'HEAD' ? null : (ready.body as Uint8Array<ArrayBuffer>)
   return new Response(body, { status: ready.status, headers })
