@@ -58,7 +58,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     set(key, entry, ttlMs) {
       if (!(ttlMs > 0)) return
-      slots.set(key, { entry, expiresAt: entry.storedAt + ttlMs }, { size: entrySize(key, entry) })
+      const kept = ownBytes(entry)
+      slots.set(key, { entry: kept, expiresAt: kept.storedAt + ttlMs }, { size: entrySize(key, kept) })
     },
     delete(key) {
       slots.delete(key)
@@ -76,4 +77,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return { entries: slots.size, bytes: slots.calculatedSize }
     },
   }
+}
+
+/**
+ * The entry with a body that owns its bytes. A body that views a larger buffer (a slice of Node's
+ * 8 KB Buffer pool, or of a read chunk) would keep all of that buffer alive, unaccounted.
+ */
+function ownBytes(entry: CacheEntry): CacheEntry {
+  const body = entry.body
+  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return entry
+  return { ...entry, body: new Uint8Array(body) }
 }
