@@ -1,8 +1,7 @@
 // Memory bound: 1,000,000 distinct URLs through the memory store with maxBytes '64mb', driven
 // in-process through the fetch adapter (every request a miss that fills and stores, as in a
 // server), then RSS growth and entries kept. `npm run bench:memory` (runs node --expose-gc).
-import { createCache, memoryStore } from '../src/index.js'
-import { cacheResponse } from '../src/adapters/fetch.js'
+import { distModule } from './servers/stores.js'
 import { saveResult } from './lib/results.js'
 import { envNumber } from './lib/stats.js'
 
@@ -24,6 +23,10 @@ export interface MemoryResult {
   /** Per entry, measured on a store that does not evict: what memory it really takes vs what is accounted. */
   readonly calibration: { readonly keys: number; readonly realPerEntry: number; readonly accountedPerEntry: number }
 }
+
+// The build, as users run it (npm run bench:memory builds first).
+const { createCache, memoryStore } = (await import(distModule('index.js'))) as typeof import('../src/index.js')
+const { cacheResponse } = (await import(distModule('adapters/fetch.js'))) as typeof import('../src/adapters/fetch.js')
 
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench:memory does)')

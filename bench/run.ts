@@ -14,7 +14,7 @@ await saveResult('expiry', await runExpiry())
 // The memory bench needs --expose-gc and a fresh heap: its own process.
 const memory = spawnSync(
   process.execPath,
-  ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./memory.ts', import.meta.url))],
+  ['--expose-gc', '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./memory.ts', import.meta.url))],
   { stdio: 'inherit' },
 )
 if (memory.status !== 0) console.log(`memory bench exited with ${memory.status}`)

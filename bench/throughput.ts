@@ -17,6 +17,7 @@ const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 100)
 const PIPELINING = envNumber('BENCH_PIPELINING', 10)
 const FRAMEWORKS = (envList('BENCH_FRAMEWORKS') ?? ['fastify', 'hono', 'express']) as Framework[]
 const BODIES = (envList('BENCH_BODIES') ?? ['html', 'json']) as BodyKind[]
+const ONLY = envList('BENCH_VARIANTS')
 
 /** One line of the table: a framework, a body, a variant (`memory-304` is a conditional hit). */
 export interface ThroughputRow {
@@ -91,6 +92,7 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
   const servers = new Map<Variant, BenchServer>()
   try {
     for (const variant of VARIANTS[framework]) {
+      if (ONLY !== undefined && variant !== 'const' && !ONLY.includes(variant)) continue
       const missing =
         missingFor(framework, variant) ??
         (/tiered|redis/.test(variant) && redis === undefined ? 'no Redis answers at REDIS_URL' : undefined)

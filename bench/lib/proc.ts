@@ -31,7 +31,8 @@ export function spawnNode(
   nodeFlags: string[] = [],
 ): ChildProcess {
   const file = fileURLToPath(new URL(script, import.meta.url))
-  const command = [process.execPath, ...nodeFlags, '--import', 'tsx', file, ...args]
+  // tsx resolved here, so that children start whatever the working directory.
+  const command = [process.execPath, ...nodeFlags, '--import', import.meta.resolve('tsx'), file, ...args]
   const child =
     cpu === undefined
       ? spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })

@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express'
 import type { Cache } from '../../src/index.js'
 import { ROUTES } from '../lib/bodies.js'
 import type { ServerConfig } from './config.js'
-import { benchCache } from './stores.js'
+import { benchCache, distModule } from './stores.js'
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ServerConfig
 let runs = 0
@@ -42,7 +42,9 @@ async function hono(cache: Cache | undefined): Promise<number> {
     return c.body(page.text, 200, { 'content-type': page.type })
   }
   if (cache) {
-    const { cacheResponse } = await import('../../src/adapters/hono.js')
+    const { cacheResponse } = (await import(
+      distModule('adapters/hono.js')
+    )) as typeof import('../../src/adapters/hono.js')
     app.get('*', cacheResponse({ cache }), origin)
   } else app.get('*', origin)
   return new Promise((resolve) => {
@@ -98,8 +100,7 @@ async function fastify(cache: Cache | undefined): Promise<number> {
 
 // cachefront/fastify is a plugin; routes opt in with `config.cache`.
 async function registerFastifyCache(app: unknown, cache: Cache, handler: unknown): Promise<void> {
-  const path = '../../src/adapters/fastify.js'
-  const { cachefront } = (await import(path)) as { cachefront: unknown }
+  const { cachefront } = (await import(distModule('adapters/fastify.js'))) as { cachefront: unknown }
   const fastifyApp = app as {
     register(plugin: unknown, options?: unknown): PromiseLike<unknown>
     get(path: string, options: unknown, handler: unknown): void
@@ -131,8 +132,9 @@ async function express(cache: Cache | undefined): Promise<number> {
       })
   }
   if (cache) {
-    const path = '../../src/adapters/express.js'
-    const { cacheResponse } = (await import(path)) as { cacheResponse(o: unknown): RequestHandler }
+    const { cacheResponse } = (await import(distModule('adapters/express.js'))) as {
+      cacheResponse(o: unknown): RequestHandler
+    }
     app.get('/{*splat}', cacheResponse({ cache }), origin)
   } else if (config.variant === 'apicache') {
     const { default: apicache } = await import('apicache')

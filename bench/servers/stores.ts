@@ -1,30 +1,43 @@
-// The cachefront caches a bench server can use. Stores and adapters that are not in this checkout
-// yet (Redis, tiered, Fastify, Express) are loaded lazily so that their absence is a clear skip.
+// The cachefront caches a bench server can use, from the build (dist/, as users run it; `npm run
+// bench` builds first). Stores and adapters that are not in the build (not landed yet, or a failed
+// build) are loaded lazily so that their absence is a clear skip.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createCache, memoryStore, type Cache, type Store } from '../../src/index.js'
+import type { Cache, CacheOptions, Store } from '../../src/index.js'
 import { REDIS_URL, type Framework, type ServerConfig, type Variant } from './config.js'
 
-const SRC = new URL('../../src/', import.meta.url)
+// BENCH_DIST points at another build (say, of an older commit) to compare before and after.
+const DIST = process.env.BENCH_DIST
+  ? new URL(`file://${process.env.BENCH_DIST.replace(/\/?$/, '/')}`)
+  : new URL('../../dist/', import.meta.url)
 
-/** Whether a module of src/ exists in this checkout (`stores/redis.ts`, `adapters/fastify.ts`). */
-export function hasSource(path: string): boolean {
-  return existsSync(fileURLToPath(new URL(path, SRC)))
+/** The URL of a module of the build (`index.js`, `adapters/hono.js`, `stores/redis.js`). */
+export function distModule(path: string): string {
+  return new URL(path, DIST).href
+}
+
+/** Whether a module of the build exists. */
+export function hasBuilt(path: string): boolean {
+  return existsSync(fileURLToPath(new URL(path, DIST)))
 }
 
 /** Why a variant cannot run in this checkout, or undefined when it can. */
 export function missingFor(framework: Framework, variant: Variant): string | undefined {
-  if (framework !== 'hono' && ['memory', 'tiered', 'redis'].includes(variant) && !hasSource(`adapters/${framework}.ts`))
-    return `src/adapters/${framework}.ts has not landed`
-  if (variant === 'redis' && !hasSource('stores/redis.ts')) return 'src/stores/redis.ts has not landed'
-  if (variant === 'tiered' && !hasSource('stores/tiered.ts')) return 'src/stores/tiered.ts has not landed'
+  if (!['memory', 'tiered', 'redis'].includes(variant)) return undefined
+  if (!hasBuilt('index.js')) return 'dist/index.js is missing: run npm run build'
+  if (!hasBuilt(`adapters/${framework}.js`))
+    return `dist/adapters/${framework}.js is not built (has the adapter landed?)`
+  if (variant !== 'memory' && !hasBuilt('stores/redis.js'))
+    return 'dist/stores/redis.js is not built (has cachefront/redis landed?)'
   return undefined
 }
 
+interface RootModule {
+  createCache(options: CacheOptions): Cache
+  memoryStore(options: { maxBytes: string }): Store
+}
 interface RedisModule {
   redisStore(options: { client: unknown; prefix?: string }): Store
-}
-interface TieredModule {
   tieredStore(options: { l1: Store; l2: Store }): Store
 }
 
@@ -41,13 +54,11 @@ export async function benchCache(config: ServerConfig): Promise<Cache> {
     // A loaded box must not turn slow Redis answers into misses mid-measurement.
     storeTimeout: 1_000,
   }
+  const { createCache, memoryStore } = (await import(distModule('index.js'))) as RootModule
   if (config.variant === 'memory') return createCache({ ...options, store: memoryStore({ maxBytes: '64mb' }) })
   const prefix = config.redisPrefix ?? `cfbench:${process.pid}:`
-  const redisPath = '../../src/stores/redis.js'
-  const { redisStore } = (await import(redisPath)) as RedisModule
+  const { redisStore, tieredStore } = (await import(distModule('stores/redis.js'))) as RedisModule
   const l2 = redisStore({ client: await redisClient(), prefix })
   if (config.variant === 'redis') return createCache({ ...options, store: l2 })
-  const tieredPath = '../../src/stores/tiered.js'
-  const { tieredStore } = (await import(tieredPath)) as TieredModule
   return createCache({ ...options, store: tieredStore({ l1: memoryStore({ maxBytes: '64mb' }), l2 }) })
 }
