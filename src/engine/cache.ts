@@ -1,5 +1,6 @@
 // The engine: reads, single-flight fills, invalidation and stats, generic over the stored bytes.
 // It knows nothing of HTTP; the http layer and memoize decide what to store and how to serve it.
+import { LRUCache } from 'lru-cache'
 import { CacheError, badOption } from '../errors.js'
 import type { CacheEntry, MaybePromise, Store } from '../stores/store.js'
 import type { Clock } from './clock.js'
@@ -22,6 +23,11 @@ export interface InvalidateTarget {
   /** Every cached variant (host, query, `Vary`) of these URL paths, such as `'/products'`. */
   paths?: readonly string[]
 }
+
+// Hit-for-pass bounds: an uncacheable key is remembered for at most its ttl and two minutes,
+// and at most this many keys (least recently marked forgotten first).
+const MAX_PASS_MS = 120_000
+const MAX_PASS_KEYS = 10_000
 
 /** Returned by `cache.wait()` when the fill took longer than `lockTimeout`. */
 export const WAIT_TIMED_OUT: unique symbol = Symbol('cachefront.waitTimedOut')
@@ -64,6 +70,8 @@ export function createCache(options: CacheOptions = {}): Cache {
   const counters = new StatsCounters()
   const flights = new Flights()
   const pending = new Set<Promise<unknown>>()
+  // Keys whose last answer could not be stored, and until when their requests skip single-flight.
+  const passUntil = new LRUCache<string, number>({ max: MAX_PASS_KEYS })
 
   function reportError(error: CacheError): void {
     counters.errors++
@@ -115,6 +123,12 @@ export function createCache(options: CacheOptions = {}): Cache {
     read,
     track,
     reportError,
+    passFor(key, ms) {
+      passUntil.set(key, now() + Math.min(ms, MAX_PASS_MS))
+    },
+    endPass(key) {
+      passUntil.delete(key)
+    },
   }
 
   function wait(flight: Flight): Promise<FlightResult | typeof WAIT_TIMED_OUT> {
@@ -185,7 +199,10 @@ export function createCache(options: CacheOptions = {}): Cache {
       return flight
     },
     wait,
-    beginFill: (key, plan, shared = true) => beginFill(fillContext, key, plan, shared),
+    beginFill(key, plan, shared = true) {
+      const passing = shared && (passUntil.get(key) ?? 0) > now()
+      return beginFill(fillContext, key, plan, shared && !passing)
+    },
     record(outcome) {
       if (outcome === 'hit') counters.hits++
       else if (outcome === 'miss') counters.misses++

@@ -31,8 +31,13 @@ export interface Fill {
    * `storeKey` stores it under another key than the fill's (a variant of it).
    */
   commit(meta: EntryMeta, body: Uint8Array, storeKey?: string): CacheEntry
-  /** The origin failed, or its answer is not for everyone: each waiter asks the origin itself. */
-  abandon(): void
+  /**
+   * The origin failed, or its answer is not for everyone: each waiter asks the origin itself.
+   * `uncacheable` says the answer can never be stored (private, too large): for a while, later
+   * requests for the key then run the origin side by side instead of queueing behind one
+   * another's fills (what Varnish calls hit-for-pass).
+   */
+  abandon(uncacheable?: boolean): void
 }
 
 /** What a fill needs of the cache that begins it. */
@@ -47,6 +52,10 @@ export interface FillContext {
   /** Keeps background work (writes, lock releases) for `close()` to wait on. */
   track(work: MaybePromise<unknown>): void
   reportError(error: CacheError): void
+  /** Lets requests for `key` skip single-flight for up to `ms` (its answers are uncacheable). */
+  passFor(key: string, ms: number): void
+  /** Ends a `passFor`: the key's answers are cacheable again. */
+  endPass(key: string): void
 }
 
 export function beginFill(context: FillContext, key: string, plan: FillPlan, shared: boolean): Fill {
@@ -151,6 +160,7 @@ export function beginFill(context: FillContext, key: string, plan: FillPlan, sha
       }
       // A fill that overlapped an invalidation of its key or tags, or whose tag versions could not
       // be read, answers its own waiters but is never stored as fresh for later requests.
+      if (!done) context.endPass(key)
       if (!done && versions !== undefined && !flight.invalidated) {
         const writeLock = lock
         track(guard.call('set', (s) => s.set(storeKey, entry, storeTtl(entry), writeLock), undefined))
@@ -158,7 +168,8 @@ export function beginFill(context: FillContext, key: string, plan: FillPlan, sha
       finish(entry)
       return entry
     },
-    abandon() {
+    abandon(uncacheable = false) {
+      if (uncacheable && !done) context.passFor(key, plan.ttl)
       finish(undefined)
     },
   }

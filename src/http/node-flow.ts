@@ -215,7 +215,8 @@ function nodeFill(
       const notStored = responseNotStored(route, nodeFacts(status, headers))
       if (notStored === undefined) return { kind: 'buffer' }
       settle()
-      leader.abandon()
+      // A 5xx is a failure, not a private answer: later requests should still coalesce behind one fill.
+      leader.abandon(status < 500)
       return { kind: 'pass', cacheStatus: forwardStatus(fwd, false, notStored) }
     },
     complete(body) {
@@ -235,7 +236,7 @@ function nodeFill(
       return { entry, cacheStatus: forwardStatus(fwd, true) }
     },
     tooLarge() {
-      if (settle()) leader.abandon()
+      if (settle()) leader.abandon(true)
       return forwardStatus(fwd, false, 'too-large')
     },
     abandon() {

@@ -180,7 +180,8 @@ async function storeAndServe(
 ): Promise<Response> {
   const notStored = responseNotStored(route, webFacts(response))
   if (notStored !== undefined) {
-    leader.abandon()
+    // A 5xx is a failure, not a private answer: later requests should still coalesce behind one fill.
+    leader.abandon(response.status < 500)
     return withCacheStatus(response, forwardStatus(fwd, false, notStored))
   }
   let collected
@@ -191,7 +192,7 @@ async function storeAndServe(
     throw error
   }
   if (!collected.complete) {
-    leader.abandon()
+    leader.abandon(true)
     const headers = new Headers(response.headers)
     headers.set(CACHE_STATUS_HEADER, forwardStatus(fwd, false, 'too-large'))
     return new Response(collected.stream, { status: response.status, statusText: response.statusText, headers })

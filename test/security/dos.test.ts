@@ -125,11 +125,9 @@ describe.each(ADAPTERS)('%s: denial of service', (adapter) => {
     await anonymous
   })
 
-  // Open defect: after a response turned out uncacheable, the next concurrent requests for the key
-  // still coalesce behind a new leader, so an always-uncacheable route serialises its traffic in
-  // pairs. Fix: remember "uncacheable" per key for a short while (Varnish's hit-for-pass) and let
-  // those requests skip single-flight; see the report of the hardening issue.
-  it.skip('an uncacheable response does not make the next concurrent requests wait for each other', async () => {
+  // Found a defect: an always-uncacheable route serialised its concurrent traffic in pairs behind
+  // new leaders. Fixed with hit-for-pass: an uncacheable key skips single-flight for a while.
+  it('an uncacheable response does not make the next concurrent requests wait for each other', async () => {
     let gate = deferred()
     const app = await open(adapter, async (_request, call) => {
       if (call > 1) await gate.promise
