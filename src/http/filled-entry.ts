@@ -3,6 +3,7 @@
 import type { Cache } from '../engine/cache.js'
 import type { CacheEntry } from '../stores/store.js'
 import { lookup, sameVariant } from './lookup.js'
+import { hasResponseMeta } from './meta-check.js'
 import type { RequestView } from './request-view.js'
 import { isMarker } from './stored-response.js'
 
@@ -13,6 +14,8 @@ export async function usableFilledEntry(
   request: RequestView,
   filled: CacheEntry,
 ): Promise<CacheEntry | undefined> {
+  // Read by the engine, not by lookup(): its metadata has not been checked yet.
+  if (!hasResponseMeta(filled)) return undefined
   const entry = isMarker(filled) ? await lookup(cache, key, request, cache.now()) : filled
   return entry !== undefined && !isMarker(entry) && sameVariant(entry, request) ? entry : undefined
 }
