@@ -1,5 +1,6 @@
 // The options of memoize, declared once with their defaults, and resolved when the function is
 // memoized so that a call does no option work.
+import { createHash } from 'node:crypto'
 import { jsonCodec, type Codec } from '../codec.js'
 import type { Cache } from '../engine/cache.js'
 import { defaultCache } from '../engine/default-cache.js'
@@ -17,9 +18,10 @@ export interface MemoizeOptions<Args extends unknown[] = unknown[], R = unknown>
   /**
    * The namespace of this function's entries: its keys are `memo:<name>:<arguments key>`. It must
    * be unique among the memoized functions sharing a store, in every process that shares it, and
-   * stable across deploys; it may not contain `:`. Give one explicitly when the store is shared
-   * (a minifier renames functions) or the function is anonymous.
-   * @default fn.name (memoize throws when it is empty, or already used on this cache by another function)
+   * stable across deploys; it may not contain `:`. Give one explicitly when the store is shared:
+   * a minifier renames functions, and a derived name changes when the source does.
+   * @default fn.name, or `anonymous.<digest of the source>` for an anonymous function; a second,
+   * different function deriving a name already used on the cache gets `<name>#2`, and so on
    */
   name?: string
   /**
@@ -147,15 +149,22 @@ function resolveName(fn: { name: string }, explicit: unknown, cache: Cache): str
     claim(cache, explicit, fn)
     return explicit
   }
-  const name = fn.name
-  if (name === '') throw badOption('memoize name', 'given when fn is anonymous', undefined)
-  if (name.includes(':')) throw badOption('memoize name', 'given when fn.name contains ":"', name)
-  // A name taken from fn.name is a guess: two modules may each memoize a function named `load`.
-  const holder = claim(cache, name, fn)
-  if (holder !== fn) {
-    throw badOption('memoize name', 'given, because fn.name names another memoized function on this cache', name)
+  // A name derived from the function is a guess: two modules may each memoize a function called
+  // `load`, or an anonymous arrow. Each different function gets its own name (`load`, `load#2`…),
+  // in creation order, which is the same in every process running the same code.
+  const base = derivedName(fn)
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base}#${n}`
+    if (claim(cache, name, fn) === fn) return name
   }
-  return name
+}
+
+// fn.name when it has one; otherwise a digest of the source, stable across processes and deploys
+// of the same code (identical sources are told apart by the `#n` suffix).
+function derivedName(fn: { name: string; toString(): string }): string {
+  const name = fn.name.replaceAll(':', '.')
+  if (name !== '') return name
+  return `anonymous.${createHash('sha1').update(fn.toString()).digest('hex').slice(0, 10)}`
 }
 
 /** Registers `fn` under `name` unless the name is taken; returns the function holding it. */
