@@ -2,6 +2,7 @@
 // in-process through the fetch adapter (every request a miss that fills and stores, as in a
 // server), then RSS growth and entries kept. `npm run bench:memory` (runs node --expose-gc).
 import { distModule } from './servers/stores.js'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { saveResult } from './lib/results.js'
 import { envNumber } from './lib/stats.js'
 
@@ -15,6 +16,12 @@ export interface MemoryResult {
   readonly bodyBytes: number
   readonly maxBytes: number
   readonly rssGrowth: number
+  /** After the collection V8 runs under memory pressure (compacting). */
+  readonly rssGrowthCompacted: number
+  /** V8 heap committed beyond what is live, after regular GC: fragmentation. */
+  readonly heapSlack: number
+  /** Growth of V8's young generation (semi-spaces grow while many objects survive). */
+  readonly newSpaceGrowth: number
   readonly peakRssGrowth: number
   readonly heapGrowth: number
   readonly entriesKept: number
@@ -28,11 +35,17 @@ export interface MemoryResult {
 const { createCache, memoryStore } = (await import(distModule('index.js'))) as typeof import('../src/index.js')
 const { cacheResponse } = (await import(distModule('adapters/fetch.js'))) as typeof import('../src/adapters/fetch.js')
 
-const gc = (globalThis as { gc?: () => void }).gc
+type GcOptions = { type: 'major'; execution: 'sync'; flavor?: 'regular' | 'last-resort' }
+const gc = (globalThis as { gc?: (options?: GcOptions) => void }).gc
 if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench:memory does)')
 
 function settle(): void {
   for (let i = 0; i < 4; i++) gc!()
+}
+
+/** The collection V8 runs under memory pressure: it compacts fragmented pages and returns them. */
+function settleHard(): void {
+  gc!({ type: 'major', execution: 'sync', flavor: 'last-resort' })
 }
 
 function body(i: number): string {
@@ -52,6 +65,12 @@ async function drive(fetchHandler: (request: Request) => Response | Promise<Resp
     const response = await fetchHandler(new Request(`http://bench.test/items/${i}`))
     await response.arrayBuffer()
   }
+}
+
+function newSpaceSize(): number {
+  return getHeapSpaceStatistics()
+    .filter((space) => space.space_name.startsWith('new_'))
+    .reduce((sum, space) => sum + space.physical_space_size, 0)
 }
 
 function heapBytes(): number {
@@ -81,13 +100,14 @@ export async function runMemory(): Promise<MemoryResult> {
     `  real ${Math.round(calibration.realPerEntry)} B/entry, accounted ${Math.round(calibration.accountedPerEntry)} B/entry`,
   )
   settle()
-  const store = memoryStore({ maxBytes: '64mb' })
+  const store = memoryStore({ maxBytes: process.env.BENCH_MEMORY_CONTROL ? 1 : '64mb' })
   const cached = cacheResponse(handlerFor(), { cache: createCache({ store, ttl: '1h' }) })
   // Warm the code path (JIT, module state) before the baseline.
   await drive(cached, 0, 1000)
   await store.clear()
   settle()
   const rss0 = process.memoryUsage().rss
+  const newSpace0 = newSpaceSize()
   const heap0 = heapBytes()
   let peak = rss0
   const t0 = performance.now()
@@ -103,11 +123,18 @@ export async function runMemory(): Promise<MemoryResult> {
   }
   const seconds = (performance.now() - t0) / 1000
   settle()
+  const rssGrowth = process.memoryUsage().rss - rss0
+  const usage = process.memoryUsage()
+  settleHard()
+  await new Promise((resolve) => setTimeout(resolve, 500))
   const result: MemoryResult = {
     keys: KEYS,
     bodyBytes: BODY_BYTES,
     maxBytes: MAX_BYTES,
-    rssGrowth: process.memoryUsage().rss - rss0,
+    rssGrowth,
+    rssGrowthCompacted: process.memoryUsage().rss - rss0,
+    heapSlack: usage.heapTotal - usage.heapUsed,
+    newSpaceGrowth: newSpaceSize() - newSpace0,
     peakRssGrowth: peak - rss0,
     heapGrowth: heapBytes() - heap0,
     entriesKept: store.size().entries,
@@ -117,6 +144,8 @@ export async function runMemory(): Promise<MemoryResult> {
   }
   console.log(
     `  rss growth ${(result.rssGrowth / 2 ** 20).toFixed(1)} MB (${(result.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
+      `after a compacting GC ${(result.rssGrowthCompacted / 2 ** 20).toFixed(1)} MB (${(result.rssGrowthCompacted / MAX_BYTES).toFixed(2)} ×), ` +
+      `heap slack ${(result.heapSlack / 2 ** 20).toFixed(1)} MB (young generation +${(result.newSpaceGrowth / 2 ** 20).toFixed(1)} MB), ` +
       `heap+external growth ${(result.heapGrowth / 2 ** 20).toFixed(1)} MB, ${result.entriesKept} entries, ${seconds.toFixed(0)} s`,
   )
   return result

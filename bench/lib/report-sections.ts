@@ -53,8 +53,10 @@ server) into \`memoryStore({ maxBytes: '64mb' })\`. RSS measured after forced GC
 | | value |
 | --- | ---: |
 | RSS growth | ${mb(r.rssGrowth)} MB = **${fmt(ratio)} × maxBytes** (target ≤ 1.2: ${ratio <= 1.2 ? '✅' : '❌'}) |
+| RSS growth after a compacting (last-resort) GC | ${mb(r.rssGrowthCompacted)} MB = ${fmt(r.rssGrowthCompacted / r.maxBytes)} × maxBytes |
+| live heap + external growth | ${mb(r.heapGrowth)} MB = **${fmt(r.heapGrowth / r.maxBytes)} × maxBytes** |
+| V8 heap committed but not live (after GC) | ${mb(r.heapSlack)} MB, of which young generation growth ${mb(r.newSpaceGrowth ?? NaN)} MB |
 | peak RSS growth during the run | ${mb(r.peakRssGrowth)} MB |
-| heap + external growth | ${mb(r.heapGrowth)} MB |
 | entries kept | ${fmtInt(r.entriesKept)} |
 | bytes accounted by the store | ${mb(r.accountedBytes)} MB |
 | time | ${fmt(r.seconds, 0)} s |
