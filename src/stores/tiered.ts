@@ -99,14 +99,17 @@ export function tieredStore(options: TieredStoreOptions): TieredStore {
     },
     set(key, entry, ttlMs, lock) {
       const l1Versions = entry.tags.length === 0 ? entry.tagVersions : l1VersionsAtFill.get(entry.tagVersions)
-      // Only while the bus is live: otherwise no other process's invalidation could reach this copy.
-      if (l1Versions !== undefined && l2x.subscriber.live && ttlMs > 0) {
-        void l1.set(key, { ...entry, tagVersions: l1Versions }, ttlMs)
-      }
+      const startedIn = epoch
+      // L1 is filled only once L2 took the write: a copy made before would be served in this
+      // process while a fenced-out write (our lock expired, a newer fill owns the key) or a delete
+      // from another process is still on the wire.
       return l2x.write(key, entry, ttlMs, lock).then(
         (written) => {
-          // Fenced out (our lock expired; a newer fill owns the key) or too large: keep no copy.
-          if (!written) void l1.delete(key)
+          // Only while the bus is live, and nothing was invalidated meanwhile: otherwise another
+          // process's invalidation could have missed this copy.
+          if (written && l1Versions !== undefined && l2x.subscriber.live && epoch === startedIn && ttlMs > 0) {
+            void l1.set(key, { ...entry, tagVersions: l1Versions }, ttlMs)
+          } else void l1.delete(key)
         },
         (error: unknown) => {
           void l1.delete(key)
