@@ -109,22 +109,29 @@ export function beginFill(context: FillContext, key: string, plan: FillPlan, sha
       }
       return undefined
     }
-    // Another process is filling: wait for its entry instead of running the origin too.
-    try {
-      await store.waitForFill?.(key, lockTimeout)
-    } catch (error) {
-      reportError(
-        new CacheError('E_STORE_ERROR', `cachefront: ${store.name} store waitForFill failed`, { cause: error }),
-      )
+    // Another process is filling: wait for its entry instead of running the origin too. When its
+    // lock expired instead (the holder died or is too slow), every waiter races to take it over:
+    // a loser waits once more, for the winner, rather than run the origin beside it.
+    for (let round = 0; ; round++) {
+      try {
+        await store.waitForFill?.(key, lockTimeout)
+      } catch (error) {
+        reportError(
+          new CacheError('E_STORE_ERROR', `cachefront: ${store.name} store waitForFill failed`, { cause: error }),
+        )
+      }
+      const entry = await read(key, now())
+      if (entry !== undefined && entryState(entry, now()) !== EntryState.Expired) {
+        finish(entry)
+        return entry
+      }
+      // Run the origin ourselves, under the lock if we can get it.
+      const next = await acquire()
+      if (next !== undefined || round > 0) {
+        lock = next ?? undefined
+        return undefined
+      }
     }
-    const entry = await read(key, now())
-    if (entry !== undefined && entryState(entry, now()) !== EntryState.Expired) {
-      finish(entry)
-      return entry
-    }
-    // The holder died or is too slow: run the origin ourselves, under the lock if we can get it.
-    lock = (await acquire()) ?? undefined
-    return undefined
   }
 
   function prepare(): MaybePromise<CacheEntry | undefined> {
