@@ -60,8 +60,12 @@ export function tieredStore(options: TieredStoreOptions): TieredStore {
       epoch++
       void l1.clear()
     },
+    // Until then an invalidation from another process cannot reach L1: its copies are dropped now
+    // rather than served through the gap (reads go to L2, which checks tag versions), and none is
+    // made until the bus is back (see `set` and `fromL2`).
     dropped() {
       epoch++
+      void l1.clear()
     },
   })
 
