@@ -104,6 +104,22 @@ describeRedis('redisStore', () => {
     expect(entry.storedAt).toBeLessThanOrEqual(1_000_000)
   })
 
+  it.each([
+    ['a word', (key: string) => client.set(key, 'seven')],
+    ['a hash', (key: string) => client.hset(key, 'v', '1')],
+  ])('repairs a tag key holding %s when the tag is invalidated', async (_, plant) => {
+    fresh()
+    const tagKey = `cachefront:{${prefix}}:t:home`
+    await plant(tagKey)
+    await store.invalidateTags(['home'])
+    const [version] = await store.tagVersions(['home'])
+    expect(version).toBeGreaterThan(1_600_000_000_000)
+    await store.set('page', makeEntry(Date.now(), { tags: ['home'], tagVersions: [version!] }), 60_000)
+    expect(await store.get('page', Date.now())).toBeDefined()
+    await store.invalidateTags(['home'])
+    expect(await store.get('page', Date.now())).toBeUndefined()
+  })
+
   it('does not store an entry larger than maxEntryBytes', async () => {
     fresh()
     await store.set('big', makeEntry(Date.now(), { body: new Uint8Array(2048) }), 60_000)

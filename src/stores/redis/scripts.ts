@@ -83,9 +83,20 @@ return 1
 `)
 
 // KEYS tag version keys. ARGV[1] bus channel, ARGV[2] bus message. O(1) per tag, whatever the
-// number of entries; the message tells every tiered store to drop its L1 copies.
+// number of entries; the message tells every tiered store to drop its L1 copies. Foreign data
+// under a tag key (another version's format, a hash) would make INCR fail and the tag impossible
+// to invalidate: it is replaced by the server's time in ms, above any count a version can reach,
+// so no entry filled before stays current.
 export const INVALIDATE = script(`
-for i = 1, #KEYS do redis.call('INCR', KEYS[i]) end
+for i = 1, #KEYS do
+  local kind = redis.call('TYPE', KEYS[i])['ok']
+  if kind ~= 'none' and (kind ~= 'string' or not string.match(redis.call('GET', KEYS[i]), '^%d+$')) then
+    local now = redis.call('TIME')
+    redis.call('DEL', KEYS[i])
+    redis.call('SET', KEYS[i], tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)))
+  end
+  redis.call('INCR', KEYS[i])
+end
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return #KEYS
 `)
