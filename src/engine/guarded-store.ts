@@ -45,7 +45,9 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
 
   function withTimeout<T>(operation: string, promise: Promise<T>, fallback: T): Promise<T> {
     return new Promise<T>((resolve) => {
+      let timedOut = false
       const timer = setTimeout(() => {
+        timedOut = true
         fail(
           operation,
           new CacheError(
@@ -55,13 +57,17 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
         )
         resolve(fallback)
       }, options.timeoutMs)
+      // A late answer after the timeout says nothing new: counting it as a success would close the
+      // circuit for a store that answers every call too late, so it would never open.
       promise.then(
         (value) => {
+          if (timedOut) return
           clearTimeout(timer)
           succeed()
           resolve(value)
         },
         (error: unknown) => {
+          if (timedOut) return
           clearTimeout(timer)
           fail(operation, error)
           resolve(fallback)
