@@ -32,13 +32,17 @@ export interface Fill {
    */
   commit(meta: EntryMeta, body: Uint8Array, storeKey?: string): CacheEntry
   /**
-   * The origin failed, or its answer is not for everyone: each waiter asks the origin itself.
-   * `uncacheable` says the answer can never be stored (private, too large): for a while, later
-   * requests for the key then run the origin side by side instead of queueing behind one
-   * another's fills (what Varnish calls hit-for-pass).
+   * Ends the fill without an entry: each waiter answers for itself. `'uncacheable'` says the
+   * resource's answer can never be stored (private, too large): for a while, later requests for
+   * the key run the origin side by side instead of queueing behind one fill after another (what
+   * Varnish calls hit-for-pass). `'failed'` says the origin failed: waiters holding a stale
+   * entry serve it rather than call the failing origin too.
    */
-  abandon(uncacheable?: boolean): void
+  abandon(reason?: AbandonReason): void
 }
+
+/** Why a fill ended without an entry, when that matters to others (see `Fill.abandon`). */
+export type AbandonReason = 'uncacheable' | 'failed'
 
 /** What a fill needs of the cache that begins it. */
 export interface FillContext {
@@ -64,6 +68,9 @@ export function beginFill(context: FillContext, key: string, plan: FillPlan, sha
   const begunAt = now()
   let versions: readonly number[] | undefined
   let lock: FillLock | undefined
+  // Set when this fill runs while another process holds the key's lock: its answer is for its own
+  // callers only, since a write could overwrite the holder's newer entry unfenced.
+  let lockedOut = false
   let done = false
 
   function finish(result: FlightResult): void {
@@ -129,6 +136,7 @@ export function beginFill(context: FillContext, key: string, plan: FillPlan, sha
       const next = await acquire()
       if (next !== undefined || round > 0) {
         lock = next ?? undefined
+        lockedOut = next === undefined
         return undefined
       }
     }
@@ -168,15 +176,16 @@ export function beginFill(context: FillContext, key: string, plan: FillPlan, sha
       // A fill that overlapped an invalidation of its key or tags, or whose tag versions could not
       // be read, answers its own waiters but is never stored as fresh for later requests.
       if (!done) context.endPass(key)
-      if (!done && versions !== undefined && !flight.invalidated) {
+      if (!done && versions !== undefined && !flight.invalidated && !lockedOut) {
         const writeLock = lock
         track(guard.call('set', (s) => s.set(storeKey, entry, storeTtl(entry), writeLock), undefined))
       }
       finish(entry)
       return entry
     },
-    abandon(uncacheable = false) {
-      if (uncacheable && !done) context.passFor(key, plan.ttl)
+    abandon(reason) {
+      if (!done && reason === 'uncacheable') context.passFor(key, plan.ttl)
+      if (!done && reason === 'failed') flight.failed = true
       finish(undefined)
     },
   }

@@ -115,7 +115,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     const written = await runScript(
       client,
       WRITE,
-      [keys.entry(key), keys.lock(key)],
+      [keys.entry(key), keys.lock(lock?.key ?? key)],
       [bytes, Math.ceil(ttlMs), lock?.token ?? '', keys.fillChannel, key],
     )
     return written === 1

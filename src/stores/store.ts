@@ -31,6 +31,8 @@ export interface CacheEntry {
 
 /** A lock that makes one process in a fleet the filler of a key (see `Store.acquireFillLock`). */
 export interface FillLock {
+  /** The key the lock was taken for: a fill may store under another key (a Vary variant). */
+  readonly key: string
   /** A unique token; a store may use it to refuse a write whose lock has expired (fencing). */
   readonly token: string
   /** Releases the lock if this holder still owns it. */

@@ -24,6 +24,7 @@ export async function acquireFillLock(
   const taken = await client.call('set', [keys.lock(key), token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'])
   if (taken !== 'OK') return undefined
   return {
+    key,
     token,
     async release() {
       assertReady(client)
