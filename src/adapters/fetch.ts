@@ -1,5 +1,6 @@
 // cachefront/fetch: wraps a Web-standard fetch handler, `(request) => Response`.
 import { handleWebRequest } from '../http/web-flow.js'
+import { webRefreshRequest } from '../http/refresh-headers.js'
 import { resolveRouteOptions, type RouteOptions } from '../http/route-options.js'
 import { splitUrl, type RequestView } from '../http/request-view.js'
 
@@ -11,10 +12,6 @@ export type FetchHandler<Rest extends unknown[] = []> = (
   request: Request,
   ...rest: Rest
 ) => Response | Promise<Response>
-
-// Conditional and range headers are the client's own: a background refresh asks for the whole
-// response, so that what it stores can answer everyone.
-const NOT_FOR_REFRESH = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range']
 
 /**
  * Wraps `handler` so that its responses are cached per request.
@@ -32,11 +29,7 @@ export function cacheResponse<Rest extends unknown[] = []>(
   return function cachedFetch(request: Request, ...rest: Rest): Response | Promise<Response> {
     const view = requestView(request)
     const origin = async (): Promise<Response> => handler(request, ...rest)
-    const refresh = async (): Promise<Response> => {
-      const headers = new Headers(request.headers)
-      for (const name of NOT_FOR_REFRESH) headers.delete(name)
-      return handler(new Request(request.url, { method: 'GET', headers }), ...rest)
-    }
+    const refresh = async (): Promise<Response> => handler(webRefreshRequest(request), ...rest)
     return handleWebRequest(route, view, origin, refresh)
   }
 }

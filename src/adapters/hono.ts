@@ -1,6 +1,7 @@
 // cachefront/hono: route middleware for Hono.
 import type { Context, MiddlewareHandler } from 'hono'
 import { handleWebRequest } from '../http/web-flow.js'
+import { webRefreshRequest } from '../http/refresh-headers.js'
 import { resolveRouteOptions, type RouteOptions } from '../http/route-options.js'
 import { requestHeader, type NodeRequestHeaders } from '../http/node-headers.js'
 import { splitUrl, type RequestView } from '../http/request-view.js'
@@ -25,9 +26,11 @@ export function cacheResponse(options: RouteOptions = {}): MiddlewareHandler {
       return c.res
     }
     // After a stale response has been returned, run the rest of the route again for this request:
-    // Hono offers no way to re-enter a route, so the context is reset to an unanswered state.
+    // Hono offers no way to re-enter a route, so the context is reset to an unanswered state, and
+    // its request to a plain GET without the client's conditionals (it must fetch the whole response).
     const refresh = async (): Promise<Response> => {
       await new Promise((resolve) => setImmediate(resolve))
+      c.req.raw = webRefreshRequest(c.req.raw)
       c.res = undefined
       c.finalized = false
       await next()

@@ -12,7 +12,7 @@ import { Flights, type Flight, type FlightResult } from './single-flight.js'
 
 export type { Fill, FillPlan } from './fill.js'
 import { StatsCounters, type CacheStats } from './stats.js'
-import { pathTag } from './tags.js'
+import { keyTag, pathTag } from './tags.js'
 
 /** What `cache.invalidate()` accepts; any combination, all applied. */
 export interface InvalidateTarget {
@@ -144,9 +144,12 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   async function invalidate(target: InvalidateTarget): Promise<void> {
     const keys = stringList(target?.keys, 'invalidate keys')
+    // A key's own tag reaches what its fills stored under other keys (Vary variants); the delete
+    // still drops the entry at once and, on a shared store, fences out a fill holding its lock.
     const tags = [
       ...stringList(target?.tags, 'invalidate tags'),
       ...stringList(target?.paths, 'invalidate paths').map(pathTag),
+      ...keys.map(keyTag),
     ]
     for (const key of keys) flights.invalidateKey(key)
     if (tags.length > 0) flights.invalidateTags(new Set(tags))
@@ -201,7 +204,8 @@ export function createCache(options: CacheOptions = {}): Cache {
     wait,
     beginFill(key, plan, shared = true) {
       const passing = shared && (passUntil.get(key) ?? 0) > now()
-      return beginFill(fillContext, key, plan, shared && !passing)
+      const tagged = { ...plan, tags: [...plan.tags, keyTag(key)] }
+      return beginFill(fillContext, key, tagged, shared && !passing)
     },
     record(outcome) {
       if (outcome === 'hit') counters.hits++

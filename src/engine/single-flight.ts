@@ -16,6 +16,11 @@ export interface Flight {
   readonly promise: Promise<FlightResult>
   /** Set when the key, one of its tags or the whole cache was invalidated during the fill. */
   invalidated: boolean
+  /**
+   * Set when the fill ended without an answer because the origin failed (threw, or answered 5xx):
+   * a waiter holding a stale entry serves it instead of calling the failing origin again.
+   */
+  failed: boolean
   settled: boolean
   settle(result: FlightResult): void
 }
@@ -47,6 +52,7 @@ export class Flights {
       startedAt,
       promise,
       invalidated: false,
+      failed: false,
       settled: false,
       settle(result) {
         if (flight.settled) return

@@ -9,7 +9,7 @@ import { commitResponse } from './commit.js'
 import { usableFilledEntry } from './filled-entry.js'
 import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
 import { nodeFacts, nodeHeaderPairs, storedVary, type NodeHeaders } from './node-headers.js'
-import { clientForcesRefresh, requestBypass, responseNotStored } from './policy.js'
+import { abandonReason, clientForcesRefresh, requestBypass, responseNotStored } from './policy.js'
 import type { RequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
 
@@ -122,6 +122,10 @@ async function miss(
     if (result !== WAIT_TIMED_OUT && result !== undefined && sameVariant(result, request)) {
       return { kind: 'serve', entry: result, cacheStatus: COLLAPSED_STATUS }
     }
+    if (result === undefined && running.failed && stale !== undefined && usableOnError(stale, cache.now())) {
+      cache.record('stale')
+      return { kind: 'serve', entry: stale, cacheStatus: staleOnErrorStatus(undefined) }
+    }
     // The leader's answer was private to it, or it hangs: ask the origin without leading a flight.
     shared = false
   }
@@ -202,21 +206,20 @@ function nodeFill(
         // A refresh that fails keeps the stale entry; a request serves it if stale-if-error allows.
         if (stale !== undefined && usableOnError(stale, cache.now())) {
           settle()
-          leader.abandon()
+          leader.abandon('failed')
           cache.record('stale')
           return { kind: 'stale', answer: { entry: stale, cacheStatus: staleOnErrorStatus(status) } }
         }
         if (background) {
           settle()
-          leader.abandon()
+          leader.abandon('failed')
           return { kind: 'pass', cacheStatus: forwardStatus(fwd, false, 'status') }
         }
       }
       const notStored = responseNotStored(route, nodeFacts(status, headers))
       if (notStored === undefined) return { kind: 'buffer' }
       settle()
-      // A 5xx is a failure, not a private answer: later requests should still coalesce behind one fill.
-      leader.abandon(status < 500)
+      leader.abandon(abandonReason(notStored, status))
       return { kind: 'pass', cacheStatus: forwardStatus(fwd, false, notStored) }
     },
     complete(body) {
@@ -236,7 +239,7 @@ function nodeFill(
       return { entry, cacheStatus: forwardStatus(fwd, true) }
     },
     tooLarge() {
-      if (settle()) leader.abandon(true)
+      if (settle()) leader.abandon('uncacheable')
       return forwardStatus(fwd, false, 'too-large')
     },
     abandon() {

@@ -4,20 +4,10 @@ import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 import type { Downstream } from './node-capture.js'
 import type { NodeRequestHeaders } from './node-headers.js'
+import { NOT_FOR_REFRESH } from './refresh-headers.js'
 
 /** Express's `app.handle`: the whole middleware stack, with a callback for what falls through. */
 export type NodeDispatch = (req: IncomingMessage, res: ServerResponse, done: (error?: unknown) => void) => void
-
-// Conditional and range headers are the client's own: a refresh asks for the whole response, so
-// that what it stores can answer everyone (RFC 9110 §13.2.1).
-export const NOT_FOR_REFRESH: ReadonlySet<string> = new Set([
-  'if-none-match',
-  'if-modified-since',
-  'if-match',
-  'if-unmodified-since',
-  'if-range',
-  'range',
-])
 
 /** The headers a refresh of a request sends: the client's, without its conditionals. */
 export function refreshHeaders(headers: NodeRequestHeaders): Record<string, string | string[]> {

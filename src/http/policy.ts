@@ -1,5 +1,6 @@
 // What may be answered from the cache, and what may be stored: the safe defaults of RFC 9111
 // for a shared cache, each with a route option to relax it.
+import type { AbandonReason } from '../engine/fill.js'
 import type { RoutePlan } from './route-options.js'
 import type { RequestView } from './request-view.js'
 import { parseVary } from './key.js'
@@ -53,6 +54,16 @@ export interface ResponseFacts {
 
 // Vary on these means one response per user: storing it would hold one copy per session.
 const PER_USER_VARY = new Set(['*', 'cookie', 'authorization'])
+
+/**
+ * How a fill whose response was not stored ends: a 5xx is the origin failing (waiters with a stale
+ * entry serve it); any other status says nothing about the next request (a 304 or 404 may be the
+ * client's own); the other reasons belong to the resource, so its key stops coalescing for a while.
+ */
+export function abandonReason(reason: NotStoredReason, status: number): AbandonReason | undefined {
+  if (reason === 'status') return status >= 500 ? 'failed' : undefined
+  return 'uncacheable'
+}
 
 export function responseNotStored(route: RoutePlan, response: ResponseFacts): NotStoredReason | undefined {
   if (!route.statuses.has(response.status)) return 'status'

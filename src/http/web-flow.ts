@@ -17,7 +17,7 @@ import { commitResponse } from './commit.js'
 import { usableFilledEntry } from './filled-entry.js'
 import { ifNoneMatchMatches } from './etag.js'
 import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
-import { clientForcesRefresh, requestBypass, responseNotStored, type ResponseFacts } from './policy.js'
+import { abandonReason, clientForcesRefresh, requestBypass, responseNotStored, type ResponseFacts } from './policy.js'
 import type { RequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
 import { prepare } from './stored-response.js'
@@ -123,6 +123,10 @@ async function fill(
     if (result !== WAIT_TIMED_OUT && result !== undefined && sameVariant(result, request)) {
       return serveEntry(result, request, COLLAPSED_STATUS, cache.now())
     }
+    if (result === undefined && running.failed && stale !== undefined && usableOnError(stale, cache.now())) {
+      cache.record('stale')
+      return serveEntry(stale, request, staleOnErrorStatus(undefined), cache.now())
+    }
     // The leader's answer was private to it, or it hangs: ask the origin without leading a flight.
     shared = false
   }
@@ -152,7 +156,7 @@ async function fill(
   try {
     response = await origin()
   } catch (error) {
-    leader.abandon()
+    leader.abandon('failed')
     if (stale !== undefined && usableOnError(stale, cache.now())) {
       cache.record('stale')
       return serveEntry(stale, request, staleOnErrorStatus(undefined), cache.now())
@@ -160,7 +164,7 @@ async function fill(
     throw error
   }
   if (response.status >= 500 && stale !== undefined && usableOnError(stale, cache.now())) {
-    leader.abandon()
+    leader.abandon('failed')
     void response.body?.cancel().catch(() => undefined)
     cache.record('stale')
     return serveEntry(stale, request, staleOnErrorStatus(response.status), cache.now())
@@ -180,19 +184,18 @@ async function storeAndServe(
 ): Promise<Response> {
   const notStored = responseNotStored(route, webFacts(response))
   if (notStored !== undefined) {
-    // A 5xx is a failure, not a private answer: later requests should still coalesce behind one fill.
-    leader.abandon(response.status < 500)
+    leader.abandon(abandonReason(notStored, response.status))
     return withCacheStatus(response, forwardStatus(fwd, false, notStored))
   }
   let collected
   try {
     collected = await collectBody(response.body, route.maxBodyBytes)
   } catch (error) {
-    leader.abandon()
+    leader.abandon('failed')
     throw error
   }
   if (!collected.complete) {
-    leader.abandon(true)
+    leader.abandon('uncacheable')
     const headers = new Headers(response.headers)
     headers.set(CACHE_STATUS_HEADER, forwardStatus(fwd, false, 'too-large'))
     return new Response(collected.stream, { status: response.status, statusText: response.statusText, headers })
@@ -232,7 +235,7 @@ function backgroundRefresh(
     const response = await refresh()
     // A refresh that fails keeps the stale entry; it is not replaced by an error.
     if (response.status >= 500) {
-      leader.abandon()
+      leader.abandon('failed')
       void response.body?.cancel().catch(() => undefined)
       return
     }
@@ -240,7 +243,7 @@ function backgroundRefresh(
     void served.body?.cancel().catch(() => undefined)
   }
   run().catch((error: unknown) => {
-    leader.abandon()
+    leader.abandon('failed')
     cache.reportError(new CacheError('E_REFRESH_FAILED', 'cachefront: a background refresh failed', { cause: error }))
   })
 }
