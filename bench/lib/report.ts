@@ -55,6 +55,8 @@ same framework's constant response (\`const\`) in the same round. **req/CPU-s** 
 of the server process (plus the Redis server's CPU for the tiered and Redis variants): the throughput the server
 reaches when its core is saturated. With one core for autocannon, the load generator is often the bottleneck
 (\`server busy\` < 1), which compresses **req/s** ratios toward 1; the targets are therefore judged on req/CPU-s.
+On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
+middleware costs in Hono itself, the ceiling for a cache that is a middleware.
 
 ${throughputTable(r)}
 ${skipped ? `\nSkipped:\n${skipped}\n` : ''}${anomalies ? `\nAnomalies (non-expected statuses or errors):\n${anomalies}\n` : ''}`

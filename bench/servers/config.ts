@@ -2,7 +2,8 @@
 
 export type Framework = 'fastify' | 'hono' | 'express'
 /** `const` is the framework answering a pre-built body: the limit every ratio is taken against. */
-export type Variant = 'const' | 'memory' | 'tiered' | 'redis' | 'apicache' | 'async-cache-dedupe' | 'bentocache'
+export type Variant =
+  'const' | 'const-middleware' | 'memory' | 'tiered' | 'redis' | 'apicache' | 'async-cache-dedupe' | 'bentocache'
 
 export interface ServerConfig {
   readonly framework: Framework
@@ -20,7 +21,9 @@ export interface ServerConfig {
 /** Which variants exist for which framework (peers only where a user would pick them). */
 export const VARIANTS: Record<Framework, readonly Variant[]> = {
   fastify: ['const', 'memory', 'tiered', 'redis', 'async-cache-dedupe', 'bentocache'],
-  hono: ['const', 'memory', 'tiered', 'redis'],
+  // const-middleware: the constant response behind a no-op middleware, Hono's own cost of any
+  // middleware (a one-handler route is answered synchronously; two handlers go through compose).
+  hono: ['const', 'const-middleware', 'memory', 'tiered', 'redis'],
   express: ['const', 'memory', 'tiered', 'redis', 'apicache'],
 }
 

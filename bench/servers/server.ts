@@ -33,6 +33,15 @@ async function hono(cache: Cache | undefined): Promise<number> {
   if (config.variant === 'const') {
     for (const route of Object.values(ROUTES))
       app.get(route.path, (c) => c.body(route.text, 200, { 'content-type': route.type }))
+  } else if (config.variant === 'const-middleware') {
+    for (const route of Object.values(ROUTES))
+      app.get(
+        route.path,
+        async (_c, next) => {
+          await next()
+        },
+        (c) => c.body(route.text, 200, { 'content-type': route.type }),
+      )
   }
   const origin = async (c: {
     req: { path: string }
