@@ -80,15 +80,22 @@ export interface PreparedResponse {
   /**
    * Stored headers plus content-length, as a plain object: what Node's `writeHead` takes, and what
    * @hono/node-server passes straight to it (an array or a `Headers` would be converted per hit).
+   * Its last two fields, `age` and `cache-status`, are empty placeholders that every answer fills
+   * (or deletes): copy it, then set them. See `ANSWER_SLOTS`.
    */
   readonly record: Readonly<Record<string, string>>
-  /** The headers a 304 carries (RFC 9110 §15.4.5), as a plain object. */
+  /** The headers a 304 carries (RFC 9110 §15.4.5), as a plain object, with the same placeholders. */
   readonly notModifiedRecord: Readonly<Record<string, string>>
   /** The same headers as `notModifiedRecord`, as pairs. */
   readonly notModifiedPairs: [string, string][]
 }
 
 const prepared = new WeakMap<CacheEntry, PreparedResponse>()
+
+// Set on every answer. V8 copies a plain object fast (`{ ...record }`), but adding two properties to
+// the copy made it slow: 1 µs per hit, a sixth of a Hono hit's CPU (measured with Node 20). Slots
+// present in the original keep the copy's shape, and filling them costs ~20 ns.
+const ANSWER_SLOTS = ['age', 'cache-status'] as const
 const NOT_MODIFIED_HEADERS = new Set(['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary'])
 
 export function prepare(entry: CacheEntry): PreparedResponse {
@@ -109,6 +116,10 @@ export function prepare(entry: CacheEntry): PreparedResponse {
     }
   }
   record['content-length'] = String(entry.body.byteLength)
+  for (const name of ANSWER_SLOTS) {
+    record[name] = ''
+    notModifiedRecord[name] = ''
+  }
   ready = { status: meta.status, etag: meta.etag, body: entry.body, record, notModifiedRecord, notModifiedPairs }
   prepared.set(entry, ready)
   return ready

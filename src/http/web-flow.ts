@@ -98,8 +98,10 @@ export function serveEntry(
   const notModified = ifNoneMatchMatches(request.header('if-none-match'), ready.etag)
   // A plain object, not pairs: runtimes with a fast path for Response (@hono/node-server) hand it
   // to writeHead as it is, where pairs or a Headers would be converted on every hit.
+  // Both records end with empty `age` and `cache-status` slots (see stored-response.ts).
   const headers: Record<string, string> = notModified ? { ...ready.notModifiedRecord } : { ...ready.record }
   if (fromStore) headers['age'] = String(ageSeconds(entry, now))
+  else delete headers['age']
   headers[CACHE_STATUS_HEADER] = cacheStatus
   if (notModified) return new Response(null, { status: 304, headers })
   const body = request.method === 'HEAD' ? null : (ready.body as Uint8Array<ArrayBuffer>)
