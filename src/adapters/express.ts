@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { captureResponse, clientDownstream } from '../http/node-capture.js'
-import { startNodeRequest, type NodeFill, type NodeStart } from '../http/node-flow.js'
+import { startRequest, type OriginFill, type RequestStart } from '../http/request-flow.js'
 import { entryAnswer, requestHeader } from '../http/node-headers.js'
 import { discardDownstream, dispatchSubrequest, type NodeDispatch } from '../http/node-subrequest.js'
 import { splitUrl, type RequestView } from '../http/request-view.js'
@@ -24,7 +24,7 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
   const route = resolveRouteOptions(options, 'cacheResponse')
   const cache = route.cache
   // Refresh requests are recognised by object identity (see node-subrequest.ts).
-  const refreshing = new WeakMap<IncomingMessage, NodeFill>()
+  const refreshing = new WeakMap<IncomingMessage, OriginFill>()
 
   return function cachefrontMiddleware(req: Request, res: Response, next: NextFunction): void {
     const refresh = refreshing.get(req)
@@ -36,7 +36,7 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
     // Stale-while-revalidate: the stale entry has been answered; the same URL goes again through
     // the whole app (its other middleware included) as a synthetic request whose response only
     // feeds the cache. Express has no inject API and a route cannot be re-entered for one request.
-    const backgroundRefresh = (fill: NodeFill): void => {
+    const backgroundRefresh = (fill: OriginFill): void => {
       dispatchSubrequest(
         rootDispatch(req),
         req.originalUrl,
@@ -45,13 +45,13 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
         () => fill.abandon(),
       )
     }
-    const start = startNodeRequest(route, view, backgroundRefresh)
+    const start = startRequest(route, view, backgroundRefresh)
     if (start instanceof Promise) start.then((decided) => run(decided, route, view, req, res, next), next)
     else run(start, route, view, req, res, next)
   }
 }
 
-function run(start: NodeStart, route: RoutePlan, view: RequestView, req: Request, res: Response, next: NextFunction) {
+function run(start: RequestStart, route: RoutePlan, view: RequestView, req: Request, res: Response, next: NextFunction) {
   if (start.kind === 'serve') {
     const answer = entryAnswer(start.entry, view, start.cacheStatus, route.cache.now())
     res.writeHead(answer.status, answer.headers)

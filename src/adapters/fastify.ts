@@ -15,7 +15,7 @@ import type { Cache } from '../engine/cache.js'
 import { CacheError, badOption } from '../errors.js'
 import { collectNodeBody } from '../http/node-body.js'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
-import { startNodeRequest, type NodeAnswer, type NodeFill, type NodeStart } from '../http/node-flow.js'
+import { startRequest, type StoredAnswer, type OriginFill, type RequestStart } from '../http/request-flow.js'
 import { entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
 import { refreshHeaders } from '../http/node-subrequest.js'
 import { splitUrl, type RequestView } from '../http/request-view.js'
@@ -49,7 +49,7 @@ const plugin: FastifyPluginAsync<CachefrontPluginOptions> = async (app, options)
     throw badOption('cachefront plugin cache', 'a cache from createCache()', options.cache)
   }
   const cache = options.cache
-  const refreshes = new Map<string, NodeFill>()
+  const refreshes = new Map<string, OriginFill>()
   const fills = new WeakMap<FastifyRequest, FillState>()
 
   // Options are resolved once per route, at registration: a bad one fails at startup, and routes
@@ -69,7 +69,7 @@ const plugin: FastifyPluginAsync<CachefrontPluginOptions> = async (app, options)
 }
 
 interface FillState {
-  readonly fill: NodeFill
+  readonly fill: OriginFill
   readonly view: RequestView
 }
 
@@ -84,7 +84,7 @@ export default cachefront
 function onRequest(
   app: FastifyInstance,
   route: RoutePlan,
-  refreshes: Map<string, NodeFill>,
+  refreshes: Map<string, OriginFill>,
   fills: WeakMap<FastifyRequest, FillState>,
 ): onRequestHookHandler {
   return function cachefrontOnRequest(request, reply, done) {
@@ -98,7 +98,7 @@ function onRequest(
     }
     // Stale-while-revalidate: the same URL goes again through the app with `inject`, so hooks,
     // serializers and templates run as for a client; its response only feeds the cache.
-    const refresh = (fill: NodeFill): void => {
+    const refresh = (fill: OriginFill): void => {
       const id = randomUUID()
       refreshes.set(id, fill)
       app
@@ -116,7 +116,7 @@ function onRequest(
           fill.abandon()
         })
     }
-    const start = startNodeRequest(route, view, refresh)
+    const start = startRequest(route, view, refresh)
     if (start instanceof Promise)
       start.then((decided) => begin(decided, route, view, request, reply, fills, done), done)
     else begin(start, route, view, request, reply, fills, done)
@@ -124,7 +124,7 @@ function onRequest(
 }
 
 function begin(
-  start: NodeStart,
+  start: RequestStart,
   route: RoutePlan,
   view: RequestView,
   request: FastifyRequest,
@@ -178,7 +178,7 @@ function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): on
   }
 }
 
-function answerOf(answer: NodeAnswer, view: RequestView, route: RoutePlan): EntryAnswer {
+function answerOf(answer: StoredAnswer, view: RequestView, route: RoutePlan): EntryAnswer {
   return entryAnswer(answer.entry, view, answer.cacheStatus, route.cache.now(), true)
 }
 

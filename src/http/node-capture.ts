@@ -1,8 +1,8 @@
 // Captures what a handler writes to a Node ServerResponse (send, json, render, write/end, piped
-// streams) by wrapping writeHead/write/end on that one response, and feeds it to a NodeFill.
+// streams) by wrapping writeHead/write/end on that one response, and feeds it to a OriginFill.
 import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { CACHE_STATUS_HEADER } from './cache-status.js'
-import type { NodeAnswer, NodeFill } from './node-flow.js'
+import type { StoredAnswer, OriginFill } from './request-flow.js'
 import { entryAnswer, type EntryAnswer } from './node-headers.js'
 import type { RequestView } from './request-view.js'
 
@@ -42,7 +42,7 @@ export function writeAnswer(res: ServerResponse, downstream: Downstream, answer:
  */
 export function captureResponse(
   res: ServerResponse,
-  fill: NodeFill,
+  fill: OriginFill,
   request: RequestView,
   maxBodyBytes: number,
   downstream: Downstream,
@@ -50,7 +50,7 @@ export function captureResponse(
 ): void {
   let mode: 'head' | 'buffer' | 'pass' | 'replace' | 'done' = 'head'
   let status = 200
-  let replacement: NodeAnswer | undefined
+  let replacement: StoredAnswer | undefined
   const chunks: Uint8Array[] = []
   let total = 0
   const writeHead = res.writeHead

@@ -1,24 +1,14 @@
-// The request flow for adapters whose framework speaks Web Request/Response (Hono, fetch):
-// bypass, lookup, serve (fresh, stale-while-revalidate), or fill under single-flight.
-import { WAIT_TIMED_OUT, type Cache, type Fill, type FillPlan } from '../engine/cache.js'
-import { EntryState, ageSeconds, entryState, ttlSeconds, usableOnError } from '../engine/freshness.js'
+// The request flow for adapters whose framework speaks Web Request/Response (Hono, fetch): the
+// shared flow decides (request-flow.ts); this runs the origin and turns entries into Responses.
+import { ageSeconds } from '../engine/freshness.js'
 import { CacheError } from '../errors.js'
-import type { CacheEntry } from '../stores/store.js'
+import type { CacheEntry, MaybePromise } from '../stores/store.js'
 import { collectBody } from './body.js'
-import {
-  CACHE_STATUS_HEADER,
-  COLLAPSED_STATUS,
-  forwardStatus,
-  hitStatus,
-  staleHitStatus,
-  staleOnErrorStatus,
-} from './cache-status.js'
-import { commitResponse } from './commit.js'
-import { usableFilledEntry } from './filled-entry.js'
+import { CACHE_STATUS_HEADER } from './cache-status.js'
 import { ifNoneMatchMatches } from './etag.js'
-import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
-import { abandonReason, clientForcesRefresh, requestBypass, responseNotStored, type ResponseFacts } from './policy.js'
+import type { NodeHeaders } from './node-headers.js'
 import type { RequestView } from './request-view.js'
+import { startRequest, type OriginFill, type RequestStart } from './request-flow.js'
 import type { RoutePlan } from './route-options.js'
 import { prepare } from './stored-response.js'
 
@@ -35,52 +25,17 @@ export function handleWebRequest(
   origin: WebOrigin,
   refresh: WebOrigin | undefined,
 ): Response | Promise<Response> {
-  const bypass = requestBypass(route, request)
-  if (bypass !== undefined)
-    return forwardOnly(
-      origin,
-      forwardStatus(bypass === 'method' ? 'method' : 'bypass', false, bypass === 'method' ? undefined : bypass),
-    )
-  const cache = route.cache
-  let key: string
-  try {
-    key = routeKey(route, request)
-  } catch (error) {
-    cache.reportError(new CacheError('E_BAD_OPTION', 'cachefront: the route key function failed', { cause: error }))
-    return forwardOnly(origin, forwardStatus('bypass', false, 'key-error'))
-  }
-  if (clientForcesRefresh(route, request)) return fill(route, cache, key, request, undefined, origin, 'request')
-  const now = cache.now()
-  const found = lookup(cache, key, request, now)
-  if (found instanceof Promise)
-    return found.then((entry) => answer(route, cache, key, request, now, entry, origin, refresh))
-  return answer(route, cache, key, request, now, found, origin, refresh)
+  const backgroundRefresh =
+    refresh === undefined ? undefined : (fill: OriginFill) => runRefresh(route, request, fill, refresh)
+  const start = startRequest(route, request, backgroundRefresh)
+  if (start instanceof Promise) return start.then((decided) => act(route, request, decided, origin))
+  return act(route, request, start, origin)
 }
 
-function answer(
-  route: RoutePlan,
-  cache: Cache,
-  key: string,
-  request: RequestView,
-  now: number,
-  entry: CacheEntry | undefined,
-  origin: WebOrigin,
-  refresh: WebOrigin | undefined,
-): Response | Promise<Response> {
-  if (entry !== undefined) {
-    const state = entryState(entry, now)
-    if (state === EntryState.Fresh) {
-      cache.record('hit')
-      return serveEntry(entry, request, hitStatus(ttlSeconds(entry, now)), now)
-    }
-    if (state === EntryState.Stale) {
-      cache.record('stale')
-      if (refresh !== undefined && cache.inflight(key) === undefined)
-        backgroundRefresh(route, cache, key, request, refresh)
-      return serveEntry(entry, request, staleHitStatus(ttlSeconds(entry, now)), now)
-    }
-  }
-  return fill(route, cache, key, request, entry, origin, entry === undefined ? 'miss' : 'stale')
+function act(route: RoutePlan, request: RequestView, start: RequestStart, origin: WebOrigin): MaybePromise<Response> {
+  if (start.kind === 'serve') return serveEntry(start.entry, request, start.cacheStatus, route.cache.now())
+  if (start.kind === 'forward') return forwardOnly(origin, start.cacheStatus)
+  return runFill(route, request, start.fill, origin)
 }
 
 /**
@@ -108,146 +63,47 @@ export function serveEntry(
   return new Response(body, { status: ready.status, headers })
 }
 
-async function fill(
-  route: RoutePlan,
-  cache: Cache,
-  key: string,
-  request: RequestView,
-  stale: CacheEntry | undefined,
-  origin: WebOrigin,
-  fwd: 'miss' | 'stale' | 'request',
-): Promise<Response> {
-  let shared = true
-  const running = fwd === 'request' ? undefined : cache.inflight(key)
-  if (running !== undefined) {
-    cache.record('coalesced')
-    const result = await cache.wait(running)
-    if (result !== WAIT_TIMED_OUT && result !== undefined && sameVariant(result, request)) {
-      return serveEntry(result, request, COLLAPSED_STATUS, cache.now())
-    }
-    if (result === undefined && running.failed && stale !== undefined && usableOnError(stale, cache.now())) {
-      cache.record('stale')
-      return serveEntry(stale, request, staleOnErrorStatus(undefined), cache.now())
-    }
-    // The leader's answer was private to it, or it hangs: ask the origin without leading a flight.
-    shared = false
-  }
-  cache.record('miss')
-  // HEAD and Range answers lack the body or part of it: forward them, never store them.
-  if (request.method === 'HEAD' || request.header('range') !== undefined) {
-    return forwardOnly(origin, forwardStatus(fwd, false, request.method === 'HEAD' ? 'head' : 'range'))
-  }
-  let plan: FillPlan
-  try {
-    plan = fillPlan(route, request)
-  } catch (error) {
-    cache.reportError(new CacheError('E_BAD_OPTION', 'cachefront: the route tags function failed', { cause: error }))
-    return forwardOnly(origin, forwardStatus(fwd, false, 'tags-error'))
-  }
-  let leader = cache.beginFill(key, plan, shared)
-  const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
-  if (ready !== undefined) {
-    const filled = await usableFilledEntry(cache, key, request, ready)
-    if (filled !== undefined) return serveEntry(filled, request, COLLAPSED_STATUS, cache.now())
-    // Another process filled a different variant: ask the origin for this one, leading no flight.
-    leader = cache.beginFill(key, plan, false)
-    if (leader.ready instanceof Promise) await leader.ready
-  }
-
+async function runFill(route: RoutePlan, request: RequestView, fill: OriginFill, origin: WebOrigin): Promise<Response> {
   let response: Response
   try {
     response = await origin()
   } catch (error) {
-    leader.abandon('failed')
-    if (stale !== undefined && usableOnError(stale, cache.now())) {
-      cache.record('stale')
-      return serveEntry(stale, request, staleOnErrorStatus(undefined), cache.now())
-    }
-    throw error
+    const stale = fill.fail()
+    if (stale === undefined) throw error
+    return serveEntry(stale.entry, request, stale.cacheStatus, route.cache.now())
   }
-  if (response.status >= 500 && stale !== undefined && usableOnError(stale, cache.now())) {
-    leader.abandon('failed')
+  const verdict = fill.head(response.status, webHeaders(response.headers))
+  if (verdict.kind === 'stale') {
     void response.body?.cancel().catch(() => undefined)
-    cache.record('stale')
-    return serveEntry(stale, request, staleOnErrorStatus(response.status), cache.now())
+    return serveEntry(verdict.answer.entry, request, verdict.answer.cacheStatus, route.cache.now())
   }
-  return storeAndServe(route, cache, leader, key, plan, request, response, fwd)
-}
-
-async function storeAndServe(
-  route: RoutePlan,
-  cache: Cache,
-  leader: Fill,
-  key: string,
-  plan: FillPlan,
-  request: RequestView,
-  response: Response,
-  fwd: string,
-): Promise<Response> {
-  const notStored = responseNotStored(route, webFacts(response))
-  if (notStored !== undefined) {
-    leader.abandon(abandonReason(notStored, response.status))
-    return withCacheStatus(response, forwardStatus(fwd, false, notStored))
-  }
+  if (verdict.kind === 'pass') return withCacheStatus(response, verdict.cacheStatus)
   let collected
   try {
     collected = await collectBody(response.body, route.maxBodyBytes)
   } catch (error) {
-    leader.abandon('failed')
+    fill.abandon()
     throw error
   }
   if (!collected.complete) {
-    leader.abandon('uncacheable')
     const headers = new Headers(response.headers)
-    headers.set(CACHE_STATUS_HEADER, forwardStatus(fwd, false, 'too-large'))
+    headers.set(CACHE_STATUS_HEADER, fill.tooLarge())
     return new Response(collected.stream, { status: response.status, statusText: response.statusText, headers })
   }
-  const entry = commitResponse(
-    cache,
-    leader,
-    key,
-    plan,
-    route,
-    request,
-    response.status,
-    response.headers,
-    response.headers.get('vary') ?? undefined,
-    collected.bytes,
-  )
-  return serveEntry(entry, request, forwardStatus(fwd, true), cache.now(), false)
+  const stored = fill.complete(collected.bytes)
+  return serveEntry(stored.entry, request, stored.cacheStatus, route.cache.now(), false)
 }
 
-function backgroundRefresh(
-  route: RoutePlan,
-  cache: Cache,
-  key: string,
-  request: RequestView,
-  refresh: WebOrigin,
-): void {
-  let plan: FillPlan
-  try {
-    plan = fillPlan(route, request)
-  } catch {
-    return
-  }
-  const leader = cache.beginFill(key, plan, true)
-  const run = async (): Promise<void> => {
-    const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
-    if (ready !== undefined) return
-    const response = await refresh()
-    // A refresh that fails keeps the stale entry; it is not replaced by an error.
-    if (response.status >= 500) {
-      leader.abandon('failed')
-      void response.body?.cancel().catch(() => undefined)
-      return
-    }
-    const served = await storeAndServe(route, cache, leader, key, plan, request, response, 'stale')
-    void served.body?.cancel().catch(() => undefined)
-  }
-  run().catch((error: unknown) => {
-    leader.abandon('failed')
-    cache.reportError(new CacheError('E_REFRESH_FAILED', 'cachefront: a background refresh failed', { cause: error }))
-  })
+// A background refresh: the same fill steps, with a response that goes nowhere but the cache.
+function runRefresh(route: RoutePlan, request: RequestView, fill: OriginFill, refresh: WebOrigin): void {
+  runFill(route, request, fill, refresh)
+    .then((response) => response.body?.cancel())
+    .catch((error: unknown) => {
+      fill.abandon()
+      route.cache.reportError(
+        new CacheError('E_REFRESH_FAILED', 'cachefront: a background refresh failed', { cause: error }),
+      )
+    })
 }
 
 async function forwardOnly(origin: WebOrigin, cacheStatus: string): Promise<Response> {
@@ -266,11 +122,11 @@ export function withCacheStatus(response: Response, cacheStatus: string): Respon
   }
 }
 
-function webFacts(response: Response): ResponseFacts {
-  const headers = response.headers
-  return {
-    status: response.status,
-    header: (name) => headers.get(name) ?? undefined,
-    hasSetCookie: headers.has('set-cookie'),
-  }
+/** A Web response's headers as the shared flow reads them: names lower case, Set-Cookie a list. */
+function webHeaders(headers: Headers): NodeHeaders {
+  const record: Record<string, string | string[]> = {}
+  for (const [name, value] of headers) if (name !== 'set-cookie') record[name] = value
+  const cookies = headers.getSetCookie()
+  if (cookies.length > 0) record['set-cookie'] = cookies
+  return record
 }

@@ -1,5 +1,5 @@
-// The request flow for adapters on Node's http objects (Fastify, Express): the Web flow's decisions,
-// split where the handler runs, because a Node handler answers by writing, not by returning.
+// The request flow every adapter shares: bypass, key, lookup, serve (fresh, stale-while-
+// revalidate), or fill under single-flight; split where the handler runs, for the adapter to run it.
 import { WAIT_TIMED_OUT, type Cache, type Fill, type FillPlan } from '../engine/cache.js'
 import { EntryState, entryState, ttlSeconds, usableOnError } from '../engine/freshness.js'
 import { CacheError } from '../errors.js'
@@ -14,16 +14,16 @@ import type { RequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
 
 /** What to do with a request before its handler runs. */
-export type NodeStart =
+export type RequestStart =
   /** Answer with this entry; the handler does not run. */
   | { readonly kind: 'serve'; readonly entry: CacheEntry; readonly cacheStatus: string }
   /** Run the handler, add this Cache-Status, store nothing. */
   | { readonly kind: 'forward'; readonly cacheStatus: string }
   /** Run the handler and report what it writes to `fill`. */
-  | { readonly kind: 'fill'; readonly fill: NodeFill }
+  | { readonly kind: 'fill'; readonly fill: OriginFill }
 
 /** An entry to answer with in place of what the handler wrote. */
-export interface NodeAnswer {
+export interface StoredAnswer {
   readonly entry: CacheEntry
   readonly cacheStatus: string
 }
@@ -32,32 +32,37 @@ export interface NodeAnswer {
 export type HeadVerdict =
   | { readonly kind: 'buffer' }
   | { readonly kind: 'pass'; readonly cacheStatus: string }
-  | { readonly kind: 'stale'; readonly answer: NodeAnswer }
+  | { readonly kind: 'stale'; readonly answer: StoredAnswer }
 
 /**
  * One handler run whose response may be stored. Exactly one of `complete`, `tooLarge` or
  * `abandon` settles the fill (after `head`); later calls are no-ops, so `abandon` is always safe.
  */
-export interface NodeFill {
+export interface OriginFill {
   /** The final status and headers, at the moment they would be written. */
   head(status: number, headers: NodeHeaders): HeadVerdict
   /** The whole body, within `maxBodyBytes`, after `head` said `buffer`: stores it. */
-  complete(body: Uint8Array): NodeAnswer
+  complete(body: Uint8Array): StoredAnswer
   /** The body outgrew `maxBodyBytes`: nothing is stored. Returns the Cache-Status to send. */
   tooLarge(): string
+  /**
+   * The handler threw: its stale entry when stale-if-error allows one (serve it), otherwise
+   * `undefined` (pass the error on). Settles the fill either way.
+   */
+  fail(): StoredAnswer | undefined
   /** The response ended some other way (client gone, handler never answered). */
   abandon(): void
 }
 
 /** Runs the handler again in the background for a stale entry, reporting to `fill`. */
-export type NodeRefresh = (fill: NodeFill) => void
+export type BackgroundRefresh = (fill: OriginFill) => void
 
 /** Decides how `request` on `route` is answered; synchronous on a memory-store hit. */
-export function startNodeRequest(
+export function startRequest(
   route: RoutePlan,
   request: RequestView,
-  refresh: NodeRefresh | undefined,
-): MaybePromise<NodeStart> {
+  refresh: BackgroundRefresh | undefined,
+): MaybePromise<RequestStart> {
   const bypass = requestBypass(route, request)
   if (bypass !== undefined) {
     const method = bypass === 'method'
@@ -88,8 +93,8 @@ function answer(
   request: RequestView,
   now: number,
   entry: CacheEntry | undefined,
-  refresh: NodeRefresh | undefined,
-): MaybePromise<NodeStart> {
+  refresh: BackgroundRefresh | undefined,
+): MaybePromise<RequestStart> {
   if (entry !== undefined) {
     const state = entryState(entry, now)
     if (state === EntryState.Fresh) {
@@ -113,7 +118,7 @@ async function miss(
   request: RequestView,
   stale: CacheEntry | undefined,
   fwd: 'miss' | 'stale' | 'request',
-): Promise<NodeStart> {
+): Promise<RequestStart> {
   let shared = true
   const running = fwd === 'request' ? undefined : cache.inflight(key)
   if (running !== undefined) {
@@ -150,7 +155,7 @@ async function miss(
     leader = cache.beginFill(key, plan, false)
     if (leader.ready instanceof Promise) await leader.ready
   }
-  return { kind: 'fill', fill: nodeFill(route, cache, leader, key, plan, request, stale, fwd, false) }
+  return { kind: 'fill', fill: originFill(route, cache, leader, key, plan, request, stale, fwd, false) }
 }
 
 function backgroundRefresh(
@@ -158,7 +163,7 @@ function backgroundRefresh(
   cache: Cache,
   key: string,
   request: RequestView,
-  refresh: NodeRefresh,
+  refresh: BackgroundRefresh,
 ): void {
   let plan: FillPlan
   try {
@@ -170,7 +175,7 @@ function backgroundRefresh(
   const run = async (): Promise<void> => {
     const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
     if (ready !== undefined) return
-    refresh(nodeFill(route, cache, leader, key, plan, request, undefined, 'stale', true))
+    refresh(originFill(route, cache, leader, key, plan, request, undefined, 'stale', true))
   }
   run().catch((error: unknown) => {
     leader.abandon()
@@ -178,7 +183,7 @@ function backgroundRefresh(
   })
 }
 
-function nodeFill(
+function originFill(
   route: RoutePlan,
   cache: Cache,
   leader: Fill,
@@ -188,7 +193,7 @@ function nodeFill(
   stale: CacheEntry | undefined,
   fwd: string,
   background: boolean,
-): NodeFill {
+): OriginFill {
   let settled = false
   let status = 0
   let headers: NodeHeaders = {}
@@ -241,6 +246,13 @@ function nodeFill(
     tooLarge() {
       if (settle()) leader.abandon('uncacheable')
       return forwardStatus(fwd, false, 'too-large')
+    },
+    fail() {
+      if (!settle()) return undefined
+      leader.abandon('failed')
+      if (stale === undefined || !usableOnError(stale, cache.now())) return undefined
+      cache.record('stale')
+      return { entry: stale, cacheStatus: staleOnErrorStatus(undefined) }
     },
     abandon() {
       if (settle()) leader.abandon()
