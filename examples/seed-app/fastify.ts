@@ -6,6 +6,7 @@ import { Eta } from 'eta'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createCache, type Cache } from '../../src/index.js'
 import { cachefront } from '../../src/adapters/fastify.js'
+import { demoBanner } from './banner.js'
 
 /** How long the pretend database query takes; the test shortens it. */
 export interface SeedFastifyOptions {
@@ -42,16 +43,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000)
   await app.listen({ port })
   const base = `http://localhost:${port}`
-  console.log(`cachefront demo (Fastify, in-memory store) on ${base}
-
-Each route waits 2 s for a pretend query the first time, then answers from the cache:
-
-  curl -si -o /dev/null -w '%{time_total}s\\n' -D - ${base}/json/ | grep -iE 'cache-status|age|^[0-9.]+s'
-  curl -si -o /dev/null -w '%{time_total}s\\n' -D - ${base}/json/ | grep -iE 'cache-status|age|^[0-9.]+s'
-
-The first prints "cache-status: cachefront; fwd=miss; stored" after ~2 s (MISS),
-the second "cache-status: cachefront; hit; ttl=…" within milliseconds (HIT).
-Open ${base}/ in a browser for the HTML page. Ctrl+C stops the server.`)
+  console.log(demoBanner('Fastify', base))
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       void app.close().then(() => process.exit(0))
