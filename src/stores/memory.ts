@@ -14,6 +14,9 @@ export interface MemoryStoreOptions {
   maxBytes?: ByteSize
 }
 
+// Tag versions remembered; past this, the least recently used are forgotten (see `floor`).
+const MAX_TAG_VERSIONS = 100_000
+
 export const MEMORY_STORE_DEFAULTS = { maxBytes: '64mb' } as const satisfies Required<MemoryStoreOptions>
 
 interface Slot {
@@ -35,12 +38,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   const slots = new LRUCache<string, Slot>({ maxSize: maxBytes })
   // A tag's version only ever grows, so an entry filled before an invalidation can never match again.
-  const versions = new Map<string, number>()
+  // Bounded, because every invalidated key and path leaves a tag. Forgetting a tag's version must
+  // not revive the entries it invalidated, so a tag that is not remembered reads as `floor`, which
+  // rises past every version forgotten: entries filled under a forgotten or never-bumped tag then
+  // read as absent (a rare, safe mass miss) rather than as current.
+  let floor = 0
+  const versions = new LRUCache<string, number>({
+    max: MAX_TAG_VERSIONS,
+    dispose: (version, _tag, reason) => {
+      if (reason === 'evict' && version >= floor) floor = version + 1
+    },
+  })
 
   function tagsCurrent(entry: CacheEntry): boolean {
     const { tags, tagVersions } = entry
     for (let i = 0; i < tags.length; i++) {
-      if ((versions.get(tags[i]!) ?? 0) !== tagVersions[i]) return false
+      if ((versions.get(tags[i]!) ?? floor) !== tagVersions[i]) return false
     }
     return true
   }
@@ -68,10 +81,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       slots.clear()
     },
     tagVersions(tags) {
-      return tags.map((tag) => versions.get(tag) ?? 0)
+      return tags.map((tag) => versions.get(tag) ?? floor)
     },
     invalidateTags(tags) {
-      for (const tag of tags) versions.set(tag, (versions.get(tag) ?? 0) + 1)
+      for (const tag of tags) versions.set(tag, (versions.get(tag) ?? floor) + 1)
     },
     size() {
       return { entries: slots.size, bytes: slots.calculatedSize }

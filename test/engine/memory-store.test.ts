@@ -60,6 +60,18 @@ describe('memory store', () => {
     expect(store.get('k', 0)).toBeUndefined()
   })
 
+  it('forgets old tag versions without reviving what they invalidated', () => {
+    const store = memoryStore()
+    const filledAt = store.tagVersions(['early']) as number[]
+    store.set('k', { ...entry(10), tags: ['early'], tagVersions: filledAt }, 60_000)
+    store.invalidateTags(['early'])
+    for (let i = 0; i < 100_001; i++) store.invalidateTags([`key-${i}`])
+    expect(store.get('k', 0)).toBeUndefined()
+    const now = store.tagVersions(['early']) as number[]
+    store.set('k2', { ...entry(10), tags: ['early'], tagVersions: now }, 60_000)
+    expect(store.get('k2', 0)).toBeDefined()
+  })
+
   it('stays bounded under a flood of distinct URLs through the cache', async () => {
     const cache = createCache({ store: memoryStore({ maxBytes: '256kb' }) })
     const handler = cacheResponse(async () => new Response('x'.repeat(500)), { cache })
