@@ -51,7 +51,14 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
   }
 }
 
-function run(start: RequestStart, route: RoutePlan, view: RequestView, req: Request, res: Response, next: NextFunction) {
+function run(
+  start: RequestStart,
+  route: RoutePlan,
+  view: RequestView,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+) {
   if (start.kind === 'serve') {
     const answer = entryAnswer(start.entry, view, start.cacheStatus, route.cache.now())
     res.writeHead(answer.status, answer.headers)
