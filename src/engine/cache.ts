@@ -108,7 +108,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   function read(key: string, at: number): MaybePromise<CacheEntry | undefined> {
-    const answer = guard.call('get', (s) => s.get(key, at), undefined)
+    const answer = guard.get(key, at)
     if (answer instanceof Promise) return answer.then((value) => checked(key, value))
     return checked(key, answer)
   }

@@ -20,6 +20,8 @@ export interface StoreGuard {
    * throws, rejects, or takes longer than the soft timeout. Synchronous answers stay synchronous.
    */
   call<T>(operation: string, run: (store: Store) => MaybePromise<T>, fallback: T): MaybePromise<T>
+  /** `call('get', (s) => s.get(key, now), undefined)` without a closure per read: the hit path. */
+  get(key: string, now: number): MaybePromise<unknown>
   readonly circuitOpen: boolean
 }
 
@@ -94,16 +96,35 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
         fail(operation, error)
         return fallback
       }
-      if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-        return withTimeout(operation, result as Promise<typeof fallback>, fallback).finally(() => {
-          probing = false
-        })
-      }
-      if (probing || failures !== 0) {
-        probing = false
-        succeed()
-      }
-      return result as typeof fallback
+      return settle(operation, result, fallback)
     },
+    get(key, now) {
+      if (openUntil !== 0) {
+        if (options.now() < openUntil || probing) return undefined
+        probing = true
+      }
+      let result
+      try {
+        result = store.get(key, now)
+      } catch (error) {
+        probing = false
+        fail('get', error)
+        return undefined
+      }
+      return settle('get', result, undefined)
+    },
+  }
+
+  function settle<T>(operation: string, result: unknown, fallback: T): MaybePromise<T> {
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      return withTimeout(operation, result as Promise<T>, fallback).finally(() => {
+        probing = false
+      })
+    }
+    if (probing || failures !== 0) {
+      probing = false
+      succeed()
+    }
+    return result as T
   }
 }

@@ -10,21 +10,28 @@ const MAX_HEADER_VALUE = 16 * 1024
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
 
-// Entries are immutable once stored, and the memory store hands back the same object on every
-// hit: check each object once.
+// Entries are immutable once stored. The memory store hands back the same entry on every hit, and
+// the Redis store the same meta object while the stored bytes are unchanged (a new entry around it,
+// with rebased times): the check depends on the meta alone, so each meta object is checked once.
 const checked = new WeakSet<object>()
 
 /** True when `entry.meta` is a response or marker this version of cachefront wrote. */
 export function hasResponseMeta(entry: CacheEntry): boolean {
-  if (checked.has(entry)) return true
+  let meta: unknown
+  try {
+    meta = entry.meta
+  } catch {
+    return false
+  }
+  if (typeof meta === 'object' && meta !== null && checked.has(meta)) return true
   let valid: boolean
   try {
-    valid = isResponseMeta(entry.meta)
+    valid = isResponseMeta(meta)
   } catch {
     // A getter or proxy that throws: hostile or broken, either way not an entry of ours.
     valid = false
   }
-  if (valid) checked.add(entry)
+  if (valid) checked.add(meta as object)
   return valid
 }
 

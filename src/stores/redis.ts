@@ -6,7 +6,7 @@ import { CacheError, badOption } from '../errors.js'
 import type { CacheEntry, FillLock, Store } from './store.js'
 import { Subscriber, busMessage } from './redis/bus.js'
 import { assertReady, commands, isRedisClient, type RedisClient } from './redis/client.js'
-import { decodeEntry, type DecodedEntry, encodeEntry } from './redis/codec.js'
+import { DecodeMemo, type DecodedEntry, decodeValue, encodeEntry, rebase, type StoredValue } from './redis/codec.js'
 import { REDIS_INTERNALS, type RedisInternals } from './redis/internals.js'
 import { keyLayout } from './redis/keys.js'
 import { acquireFillLock, waitForFill } from './redis/lock.js'
@@ -42,6 +42,15 @@ export interface RedisStoreOptions {
 export const REDIS_STORE_DEFAULTS = { maxEntryBytes: '16mb' } as const satisfies Partial<RedisStoreOptions>
 
 const KNOWN_OPTIONS = new Set(['client', 'prefix', 'maxEntryBytes', 'onError'])
+
+// Hot keys whose last decoded value is remembered (values up to 32 KB: at most 4 MB held).
+const MEMO_KEYS = 128
+
+/** A stored value as read, before its times are rebased onto a reader's clock. */
+interface Fetched {
+  readonly value: StoredValue
+  readonly remaining: number
+}
 
 /** A Redis-backed store; also the L2 of {@link tieredStore}. */
 export interface RedisStore extends Store {
@@ -89,7 +98,27 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return undefined
   }
 
-  async function read(key: string, now: number): Promise<DecodedEntry | undefined> {
+  // The last value decoded per hot key (see DecodeMemo), and the reads in flight: a read of a key
+  // that is already being read shares that round trip, unless this store has written, deleted,
+  // invalidated or cleared anything since it was sent (`epoch`), so that a read never answers
+  // with what was there before this process's own change.
+  const memo = new DecodeMemo(MEMO_KEYS)
+  const reading = new Map<string, { readonly epoch: number; readonly value: Promise<Fetched | undefined> }>()
+  let epoch = 0
+
+  function fetchValue(key: string): Promise<Fetched | undefined> {
+    const current = reading.get(key)
+    if (current !== undefined && current.epoch === epoch) return current.value
+    const slot = { epoch, value: fetchOnce(key) }
+    reading.set(key, slot)
+    const settled = () => {
+      if (reading.get(key) === slot) reading.delete(key)
+    }
+    slot.value.then(settled, settled)
+    return slot.value
+  }
+
+  async function fetchOnce(key: string): Promise<Fetched | undefined> {
     assertReady(client)
     const reply = await runScript(client, READ, [keys.entry(key)], [keys.tagRoot, maxEntryBytes])
     if (reply === null) return undefined
@@ -101,10 +130,15 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return refused(key, new CacheError('E_BAD_STORE_DATA', 'cachefront: unexpected reply to the read script'))
     }
     try {
-      return decodeEntry(bytes, remaining, now)
+      return { value: decodeValue(bytes, remaining, memo, key), remaining }
     } catch (error) {
       return refused(key, error)
     }
+  }
+
+  async function read(key: string, now: number): Promise<DecodedEntry | undefined> {
+    const fetched = await fetchValue(key)
+    return fetched === undefined ? undefined : rebase(fetched.value, fetched.remaining, now)
   }
 
   async function write(key: string, entry: CacheEntry, ttlMs: number, lock: FillLock | undefined): Promise<boolean> {
@@ -112,6 +146,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     const bytes = encodeEntry(entry, Math.ceil(ttlMs))
     if (bytes.byteLength > maxEntryBytes) return false
     assertReady(client)
+    epoch++
     const written = await runScript(
       client,
       WRITE,
@@ -132,6 +167,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
     async delete(key) {
       assertReady(client)
+      epoch++
       await runScript(
         client,
         DELETE,
@@ -141,6 +177,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
     async clear() {
       assertReady(client)
+      epoch++
+      memo.clear()
       await clearAll()
       await client.call('publish', [keys.busChannel, busMessage({ kind: 'clear' })])
     },
@@ -161,6 +199,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async invalidateTags(tags) {
       if (tags.length === 0) return
       assertReady(client)
+      epoch++
       await runScript(client, INVALIDATE, tags.map(keys.tag), [keys.busChannel, busMessage({ kind: 'tags', tags })])
     },
     acquireFillLock: (key, ttlMs) => acquireFillLock(client, keys, key, ttlMs),

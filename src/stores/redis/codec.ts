@@ -14,7 +14,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const HEADER_FIELDS = new Set(['t', 'f', 's', 'e', 'g', 'v', 'm'])
 
 /** The JSON header. `t` is the TTL the entry was written with; `f`/`s`/`e` are offsets from storedAt. */
-interface WireHeader {
+export interface WireHeader {
   readonly t: number
   readonly f: number
   readonly s: number
@@ -52,22 +52,63 @@ export interface DecodedEntry {
 }
 
 /**
+ * A stored value checked and decoded, before its times are rebased: what does not depend on the
+ * reader's clock, so that it can be shared by the readers of one reply and reused while the stored
+ * bytes do not change (see {@link DecodeMemo}).
+ */
+export interface StoredValue {
+  readonly header: WireHeader
+  readonly body: Uint8Array
+}
+
+/**
  * Decodes `bytes` read with `remainingMs` of TTL left, at the reader's `now`. The entry's age is
  * what Redis says has elapsed since the write (written TTL − remaining TTL), never a clock
  * reading from another host. Throws E_BAD_STORE_DATA for anything malformed or foreign.
  */
 export function decodeEntry(bytes: Uint8Array, remainingMs: number, now: number): DecodedEntry {
+  return rebase(decodeValue(bytes, remainingMs), remainingMs, now)
+}
+
+/** Checks and decodes a stored value (everything but the times). Throws E_BAD_STORE_DATA. */
+export function decodeValue(bytes: Uint8Array, remainingMs: number, memo?: DecodeMemo, key?: string): StoredValue {
   if (bytes.byteLength < PREFIX_BYTES) throw bad('truncated')
   for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) throw bad('not a cachefront entry of this format')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const headerBytes = view.getUint32(4)
   if (headerBytes > MAX_HEADER_BYTES || PREFIX_BYTES + headerBytes > bytes.byteLength) throw bad('bad header length')
+  if (!Number.isFinite(remainingMs) || remainingMs <= 0) throw bad('no TTL')
+  // The same bytes decode to the same value: reuse it, so that the meta and body objects stay the
+  // same from hit to hit (what the http layer memoizes its prepared headers and checks on).
+  const last = key === undefined ? undefined : memo?.get(key)
+  if (last !== undefined && last.raw.equals(bytes)) return last.value
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + PREFIX_BYTES, headerBytes).toString('utf8')
   const header = parseHeader(text)
-  if (!Number.isFinite(remainingMs) || remainingMs <= 0) throw bad('no TTL')
+  const bodyBytes = bytes.byteLength - PREFIX_BYTES - headerBytes
+  // A copy: a view of `bytes` would pin the client's whole socket chunk (other replies too) for as
+  // long as the entry lives, e.g. in a tiered store's L1, where it is accounted by body size only.
+  if (key === undefined || memo === undefined || bytes.byteLength > MEMO_MAX_VALUE_BYTES) {
+    memo?.delete(key ?? '')
+    const bodyStart = bytes.byteOffset + PREFIX_BYTES + headerBytes
+    return { header, body: new Uint8Array(new Uint8Array(bytes.buffer, bodyStart, bodyBytes)) }
+  }
+  // Remembered: one copy of the whole value, compared with the next read's bytes; the body is a
+  // view of it (pinning only the header besides, which a memory store copies away if it keeps it).
+  const own = new Uint8Array(bytes)
+  const raw = Buffer.from(own.buffer, 0, own.byteLength)
+  const value: StoredValue = {
+    header,
+    body: new Uint8Array(raw.buffer, raw.byteOffset + PREFIX_BYTES + headerBytes, bodyBytes),
+  }
+  memo.set(key, raw, value)
+  return value
+}
+
+/** The entry of a decoded value read with `remainingMs` of TTL left, on the reader's clock at `now`. */
+export function rebase(value: StoredValue, remainingMs: number, now: number): DecodedEntry {
+  const header = value.header
   const elapsed = Math.max(0, header.t - remainingMs)
   const storedAt = now - elapsed
-  const bodyStart = bytes.byteOffset + PREFIX_BYTES + headerBytes
   return {
     expiresAt: now + remainingMs,
     entry: {
@@ -78,24 +119,54 @@ export function decodeEntry(bytes: Uint8Array, remainingMs: number, now: number)
       tags: header.g,
       tagVersions: header.v,
       meta: header.m,
-      // A copy: a view would pin the client's whole socket chunk (other replies too) for as long
-      // as the entry lives, e.g. in a tiered store's L1, where it is accounted by body size only.
-      body: new Uint8Array(new Uint8Array(bytes.buffer, bodyStart, bytes.byteLength - PREFIX_BYTES - headerBytes)),
+      body: value.body,
     },
+  }
+}
+
+// Values up to this size (encoded) are remembered; larger ones are decoded on every read.
+const MEMO_MAX_VALUE_BYTES = 32 * 1024
+
+/**
+ * The last value decoded per key, for a bounded number of keys (least recently used dropped), so
+ * that a hot key read again and again is compared byte for byte instead of parsed and copied.
+ */
+export class DecodeMemo {
+  readonly #entries = new Map<string, { readonly raw: Buffer; readonly value: StoredValue }>()
+  readonly #maxKeys: number
+
+  constructor(maxKeys: number) {
+    this.#maxKeys = maxKeys
+  }
+
+  get(key: string): { readonly raw: Buffer; readonly value: StoredValue } | undefined {
+    return this.#entries.get(key)
+  }
+
+  set(key: string, raw: Buffer, value: StoredValue): void {
+    this.#entries.delete(key)
+    this.#entries.set(key, { raw, value })
+    if (this.#entries.size > this.#maxKeys) this.#entries.delete(this.#entries.keys().next().value as string)
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key)
+  }
+
+  clear(): void {
+    this.#entries.clear()
   }
 }
 
 function parseHeader(text: string): WireHeader {
   let parsed: unknown
   try {
-    // Data, never code: JSON.parse only; the reviver refuses prototype-reaching keys anywhere.
-    parsed = JSON.parse(text, (key: string, value: unknown) => {
-      if (FORBIDDEN_KEYS.has(key)) throw bad(`forbidden key ${key}`)
-      return value
-    })
-  } catch (error) {
-    throw error instanceof CacheError ? error : bad('header is not JSON')
+    // Data, never code: JSON.parse only, then a walk that refuses prototype-reaching keys anywhere.
+    parsed = JSON.parse(text)
+  } catch {
+    throw bad('header is not JSON')
   }
+  refuseForbiddenKeys(parsed)
   if (!isPlainObject(parsed)) throw bad('header is not an object')
   for (const field of Object.keys(parsed)) if (!HEADER_FIELDS.has(field)) throw bad(`unknown header field ${field}`)
   const { t, f, s, e, g, v, m } = parsed
@@ -109,6 +180,20 @@ function parseHeader(text: string): WireHeader {
   }
   if (!isPlainObject(m)) throw bad('bad meta')
   return { t, f: f as number, s: s as number, e: e as number, g: g as string[], v: v as number[], m: m as EntryMeta }
+}
+
+// What the reviver did, without a call per value: every object key of the parsed tree, at any
+// depth. JSON.parse makes `__proto__` an own property, so it is seen here like any other key.
+function refuseForbiddenKeys(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) refuseForbiddenKeys(value[i])
+    return
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) throw bad(`forbidden key ${key}`)
+    refuseForbiddenKeys((value as Record<string, unknown>)[key])
+  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
