@@ -1,8 +1,13 @@
 // Memory bound: 1,000,000 distinct URLs through the memory store with maxBytes '64mb', driven
 // in-process through the fetch adapter (every request a miss that fills and stores, as in a
 // server), then RSS growth and entries kept. `npm run bench:memory` (runs node --expose-gc).
+// A second measurement, in a child process of its own, drives as many distinct keys through the
+// same store via the engine directly (beginFill + commit, no Request/Response objects), so that
+// the store's own growth shows beside what a server's request garbage adds.
 import { distModule } from './servers/stores.js'
 import { getHeapSpaceStatistics } from 'node:v8'
+import { spawnNode } from './lib/proc.js'
+import type { EntryMeta } from '../src/stores/store.js'
 import { saveResult } from './lib/results.js'
 import { envNumber } from './lib/stats.js'
 
@@ -29,6 +34,21 @@ export interface MemoryResult {
   readonly seconds: number
   /** Per entry, measured on a store that does not evict: what memory it really takes vs what is accounted. */
   readonly calibration: { readonly keys: number; readonly realPerEntry: number; readonly accountedPerEntry: number }
+  /** The same keys and bodies through the engine directly (no HTTP objects), in a process of its own. */
+  readonly direct?: DirectResult
+}
+
+/** The store driven through the engine (createCache + beginFill/commit), without Request/Response. */
+export interface DirectResult {
+  readonly keys: number
+  readonly rssGrowth: number
+  readonly rssGrowthCompacted: number
+  readonly heapSlack: number
+  readonly peakRssGrowth: number
+  readonly heapGrowth: number
+  readonly entriesKept: number
+  readonly accountedBytes: number
+  readonly seconds: number
 }
 
 // The build, as users run it (npm run bench:memory builds first).
@@ -93,7 +113,81 @@ async function calibrate(): Promise<MemoryResult['calibration']> {
   return { keys: CALIBRATION_KEYS, realPerEntry: real, accountedPerEntry: accounted }
 }
 
+// What a response entry carries, as the http layer stores it: the store accounts the meta too.
+function directMeta(i: number): EntryMeta {
+  const etag = `"${i.toString(16).padStart(27, '0')}"`
+  return {
+    status: 200,
+    headers: ['content-type', 'application/json; charset=utf-8', 'etag', etag],
+    etag,
+    varyOn: [],
+    variant: '',
+    marker: false,
+  }
+}
+
+async function driveDirect(cache: ReturnType<typeof createCache>, from: number, to: number): Promise<void> {
+  const plan = { ttl: 3_600_000, staleWhileRevalidate: 0, staleIfError: 0, tags: [] as string[] }
+  for (let i = from; i < to; i++) {
+    const fill = cache.beginFill(`GET bench.test/items/${i}`, plan)
+    const ready = fill.ready
+    if (ready instanceof Promise) await ready
+    // Its own bytes, as a fill's collected body would be (not a slice of Node's Buffer pool).
+    fill.commit(directMeta(i), new Uint8Array(Buffer.from(body(i))))
+  }
+}
+
+/** The direct measurement; runs in a child process so that neither run's garbage skews the other. */
+async function runDirect(): Promise<DirectResult> {
+  const store = memoryStore({ maxBytes: '64mb' })
+  const cache = createCache({ store, ttl: '1h' })
+  await driveDirect(cache, 0, 1000)
+  await store.clear()
+  settle()
+  const rss0 = process.memoryUsage().rss
+  const heap0 = heapBytes()
+  let peak = rss0
+  const t0 = performance.now()
+  const step = 50_000
+  for (let from = 0; from < KEYS; from += step) {
+    await driveDirect(cache, from, Math.min(KEYS, from + step))
+    peak = Math.max(peak, process.memoryUsage().rss)
+  }
+  const seconds = (performance.now() - t0) / 1000
+  settle()
+  const rssGrowth = process.memoryUsage().rss - rss0
+  const usage = process.memoryUsage()
+  settleHard()
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  return {
+    keys: KEYS,
+    rssGrowth,
+    rssGrowthCompacted: process.memoryUsage().rss - rss0,
+    heapSlack: usage.heapTotal - usage.heapUsed,
+    peakRssGrowth: peak - rss0,
+    heapGrowth: heapBytes() - heap0,
+    entriesKept: store.size().entries,
+    accountedBytes: store.size().bytes,
+    seconds,
+  }
+}
+
+async function directInChild(): Promise<DirectResult> {
+  const child = spawnNode('../memory.ts', ['--direct'], undefined, ['--expose-gc'])
+  let out = ''
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  if (code !== 0) throw new Error(`direct memory measurement exited with ${code}`)
+  return JSON.parse(out.trim().split('\n').pop()!) as DirectResult
+}
+
 export async function runMemory(): Promise<MemoryResult> {
+  console.log(`memory: ${KEYS} distinct keys through the engine directly (beginFill + commit), in a child process`)
+  const direct = await directInChild()
+  console.log(
+    `  rss growth ${(direct.rssGrowth / 2 ** 20).toFixed(1)} MB (${(direct.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
+      `heap+external growth ${(direct.heapGrowth / 2 ** 20).toFixed(1)} MB, ${direct.entriesKept} entries, ${direct.seconds.toFixed(0)} s`,
+  )
   console.log(`memory: calibrating per-entry size over ${CALIBRATION_KEYS} entries`)
   const calibration = await calibrate()
   console.log(
@@ -141,6 +235,7 @@ export async function runMemory(): Promise<MemoryResult> {
     accountedBytes: store.size().bytes,
     seconds,
     calibration,
+    direct,
   }
   console.log(
     `  rss growth ${(result.rssGrowth / 2 ** 20).toFixed(1)} MB (${(result.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
@@ -152,5 +247,6 @@ export async function runMemory(): Promise<MemoryResult> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await saveResult('memory', await runMemory())
+  if (process.argv.includes('--direct')) process.stdout.write(`${JSON.stringify(await runDirect())}\n`)
+  else await saveResult('memory', await runMemory())
 }
