@@ -50,6 +50,7 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
       let timedOut = false
       const timer = setTimeout(() => {
         timedOut = true
+        probing = false
         fail(
           operation,
           new CacheError(
@@ -65,12 +66,14 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
         (value) => {
           if (timedOut) return
           clearTimeout(timer)
+          probing = false
           succeed()
           resolve(value)
         },
         (error: unknown) => {
           if (timedOut) return
           clearTimeout(timer)
+          probing = false
           fail(operation, error)
           resolve(fallback)
         },
@@ -117,9 +120,8 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
 
   function settle<T>(operation: string, result: unknown, fallback: T): MaybePromise<T> {
     if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-      return withTimeout(operation, result as Promise<T>, fallback).finally(() => {
-        probing = false
-      })
+      // withTimeout ends a probe however the call settles (one promise per call, no `finally`).
+      return withTimeout(operation, result as Promise<T>, fallback)
     }
     if (probing || failures !== 0) {
       probing = false

@@ -159,8 +159,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   return {
     name: 'redis',
     [REDIS_INTERNALS]: { read, write, subscriber },
-    async get(key, now) {
-      return (await read(key, now))?.entry
+    get(key, now) {
+      // One promise per read: the hit path of a Redis-only cache.
+      return fetchValue(key).then((fetched) =>
+        fetched === undefined ? undefined : rebase(fetched.value, fetched.remaining, now).entry,
+      )
     },
     async set(key, entry, ttlMs, lock) {
       await write(key, entry, ttlMs, lock)

@@ -83,12 +83,21 @@ export function tieredStore(options: TieredStoreOptions): TieredStore {
         if (local !== undefined) void l1.delete(key)
         return undefined
       }
-      if (l2x.subscriber.live && epoch === startedIn) {
+      if (l2x.subscriber.live && epoch === startedIn && !holds(key, now, found.entry)) {
         const l1Versions = l1.tagVersions(found.entry.tags)
         if (!(l1Versions instanceof Promise)) copyToL1(key, found.entry, l1Versions, found.expiresAt)
       }
       return found.entry
     })
+  }
+
+  // True when L1 already holds a fresh copy of this very stored value (the same meta object: the
+  // Redis store reuses it while the stored bytes are unchanged), as after another reader of the
+  // same round trip copied it: copying again would only replace it with an equal entry. A stale
+  // copy is replaced, since the same bytes written again are a newer fill.
+  function holds(key: string, now: number, entry: CacheEntry): boolean {
+    const local = l1.get(key, now)
+    return !(local instanceof Promise) && fresh(local, now) !== undefined && local!.meta === entry.meta
   }
 
   return {
