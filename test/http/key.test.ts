@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { baseKey, normalizeQuery, parseVary, variantOf } from '../../src/http/key.js'
+import { splitUrl, type RequestView } from '../../src/http/request-view.js'
+
+function view(url: string, headers: Record<string, string> = {}): RequestView {
+  return { method: 'GET', ...splitUrl(url), header: (name) => headers[name] }
+}
+
+describe('splitUrl', () => {
+  it.each([
+    ['http://App.test:8080/a/b?x=1#frag', { host: 'app.test:8080', path: '/a/b', query: 'x=1' }],
+    ['http://app.test', { host: 'app.test', path: '/', query: '' }],
+    ['http://app.test?x=1', { host: 'app.test', path: '/', query: 'x=1' }],
+    ['/relative/path?q', { host: '', path: '/relative/path', query: 'q' }],
+    ['http://app.test/%2F..%2fme;x.css', { host: 'app.test', path: '/%2F..%2fme;x.css', query: '' }],
+  ])('splits %s', (url, parts) => {
+    expect(splitUrl(url)).toEqual(parts)
+  })
+})
+
+describe('normalizeQuery', () => {
+  it('sorts parameter names and keeps the order of repeated values', () => {
+    expect(normalizeQuery('b=2&a=1')).toBe(normalizeQuery('a=1&b=2'))
+    expect(normalizeQuery('a=1&a=2')).not.toBe(normalizeQuery('a=2&a=1'))
+  })
+
+  it('encodes equivalent spellings alike and keeps separators apart', () => {
+    expect(normalizeQuery('a=%41')).toBe(normalizeQuery('a=A'))
+    expect(normalizeQuery('a=1;b=2')).not.toBe(normalizeQuery('a=1&b=2'))
+    expect(normalizeQuery('a=1%26b=2')).not.toBe(normalizeQuery('a=1&b=2'))
+  })
+})
+
+describe('keys', () => {
+  it('include host and raw path, and are shared by GET and HEAD', () => {
+    expect(baseKey(view('http://a.test/p?b=1&a=2'))).toBe(baseKey(view('http://a.test/p?a=2&b=1')))
+    expect(baseKey(view('http://a.test/p'))).not.toBe(baseKey(view('http://b.test/p')))
+    expect(baseKey(view('http://a.test/P'))).not.toBe(baseKey(view('http://a.test/p')))
+    expect(baseKey({ ...view('http://a.test/p'), method: 'HEAD' })).toBe(baseKey(view('http://a.test/p')))
+  })
+
+  it('split by the values of the named headers, ignoring list whitespace', () => {
+    const names = ['accept-encoding', 'accept-language']
+    const a = variantOf(view('/', { 'accept-language': 'fr', 'accept-encoding': 'gzip, br' }), names)
+    const b = variantOf(view('/', { 'accept-language': 'fr', 'accept-encoding': 'gzip,br' }), names)
+    const c = variantOf(view('/', { 'accept-language': 'de', 'accept-encoding': 'gzip,br' }), names)
+    expect(a).toBe(b)
+    expect(a).not.toBe(c)
+  })
+})
+
+describe('parseVary', () => {
+  it.each([
+    [undefined, []],
+    ['', []],
+    ['Accept-Encoding, accept-language', ['accept-encoding', 'accept-language']],
+    ['accept-language,Accept-Encoding,accept-language', ['accept-encoding', 'accept-language']],
+    ['accept, *', ['*']],
+  ])('reads %j', (header, names) => {
+    expect(parseVary(header)).toEqual(names)
+  })
+})
