@@ -5,7 +5,7 @@ import { cacheResponse } from '../../src/adapters/hono.js'
 import { fakeClock } from '../helpers/clock.js'
 import { deferred } from '../helpers/deferred.js'
 
-describe('hono smoke', () => {
+describe('hono adapter: a miss, then hits, and one handler run for concurrent misses', () => {
   it('misses then hits', async () => {
     const clock = fakeClock()
     const cache = createCache({ now: clock })
