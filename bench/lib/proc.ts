@@ -54,7 +54,9 @@ export interface BenchServer {
 
 /** Starts a bench server and waits for it to listen. */
 export async function startServer(config: ServerConfig, cpu = PINNING?.server): Promise<BenchServer> {
-  const child = spawnNode('../servers/server.ts', [JSON.stringify(config)], cpu)
+  // BENCH_SERVER_FLAGS passes node flags to bench servers (say, --cpu-prof or --trace-gc) to profile them.
+  const flags = process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []
+  const child = spawnNode('../servers/server.ts', [JSON.stringify(config)], cpu, flags)
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''
     const timer = setTimeout(

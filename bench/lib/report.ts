@@ -57,6 +57,11 @@ reaches when its core is saturated. With one core for autocannon, the load gener
 (\`server busy\` < 1), which compresses **req/s** ratios toward 1; the targets are therefore judged on req/CPU-s.
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
 middleware costs in Hono itself, the ceiling for a cache that is a middleware.
+Every variant serves one hot URL to ${s.connections} × ${s.pipelining} requests in flight. For \`redis\`, that is the
+case request coalescing serves best: reads of one key that overlap share one Redis round trip (and its decoded
+value), so Redis sees a small fraction of the hits. A hit on a key no other request is reading costs a whole
+round trip (\`EVALSHA\` of the read script, which decodes the entry's JSON header with cjson): about 0.25–0.45 of
+\`const\` before coalescing, which this table does not measure. For \`tiered\`, every hit is fresh in L1.
 
 ${throughputTable(r)}
 ${skipped ? `\nSkipped:\n${skipped}\n` : ''}${anomalies ? `\nAnomalies (non-expected statuses or errors):\n${anomalies}\n` : ''}`
