@@ -55,7 +55,14 @@ ${
   d
     ? `The second column drives as many distinct keys, with the same bodies and response metadata, through the
 same store via the engine directly (\`createCache\` + \`beginFill\`/\`commit\`, no \`Request\`/\`Response\`
-objects), in a process of its own: the store's own growth, without a server's request garbage.`
+objects), in a process of its own: the store's own growth, without a server's request garbage.
+${
+  d.rssGrowth >= 0.9 * r.rssGrowth
+    ? `Its RSS growth is no lower, while its live heap stays within maxBytes: the RSS beyond live memory comes
+from the store's own churn (evicted entries and their body buffers, whose pages V8 and malloc keep committed),
+not from request objects.`
+    : `Its RSS growth is lower: the difference is what a server's request garbage adds (V8 heap fragmentation).`
+}`
     : ''
 }
 
