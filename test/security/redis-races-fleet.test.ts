@@ -2,16 +2,15 @@
 // store's bus connection dropped while another process invalidates, and another app version
 // writing entries of another format under the same keys. Waits poll an observable condition.
 import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../../src/index.js'
 import { redisStore, tieredStore, type TieredStore } from '../../src/stores/redis.js'
 import { MAGIC, encodeEntry } from '../../src/stores/redis/codec.js'
 import type { Store } from '../../src/stores/store.js'
 import { fakeClock } from '../helpers/clock.js'
-import { REDIS_URL, connectClient, describeRedis, randomPrefix } from '../redis/helpers.js'
+import { REDIS_URL, describeRedis } from '../redis/helpers.js'
 import { until } from '../stores/store-contract.js'
 import {
-  dropPrefix,
   entryKey,
   heldClient,
   holdingProxy,
@@ -19,33 +18,15 @@ import {
   type HeldClient,
   type RaceApp,
   type RaceAppOptions,
+  raceResources,
 } from './fixtures/redis-races.js'
 
 const MINUTES = 60_000
 const T0 = 1_700_000_000_000
 
 describeRedis('redis races: fleet', () => {
-  let admin: Redis
-  const prefixes: string[] = []
-  const opened: { close(): Promise<unknown> }[] = []
-
-  beforeAll(async () => {
-    admin = await connectClient()
-  })
-  afterEach(async () => {
-    // Last opened first: apps quit their connections before the proxy they go through closes.
-    for (const resource of opened.splice(0).reverse()) await resource.close()
-  })
-  afterAll(async () => {
-    for (const prefix of prefixes) await dropPrefix(admin, prefix)
-    await admin.quit()
-  })
-
-  function newPrefix(name: string): string {
-    const prefix = randomPrefix(`races-${name}`)
-    prefixes.push(prefix)
-    return prefix
-  }
+  const resources = raceResources()
+  const { opened, newPrefix } = resources
 
   async function simulate(
     kind: 'redis' | 'tiered',
@@ -68,7 +49,7 @@ describeRedis('redis races: fleet', () => {
     const route = { ttl: '10s', staleWhileRevalidate: '20s', staleIfError: '60s' } as const
     /** Makes Redis see `elapsedMs` since the write: its TTL is the only clock the fleet shares. */
     const age = (prefix: string, key: string, elapsedMs: number) =>
-      admin.pexpire(entryKey(prefix, key), 70_000 - elapsedMs)
+      resources.admin.pexpire(entryKey(prefix, key), 70_000 - elapsedMs)
 
     it('freshness follows the Redis TTL, whatever each reader’s clock says', async () => {
       const prefix = newPrefix(`skew-${kind}`)
@@ -123,9 +104,9 @@ describeRedis('redis races: fleet', () => {
 
     // A's subscriber connection is killed and cannot reconnect until the test lets it.
     proxy.hold()
-    const clients = (await admin.client('LIST')) as string
+    const clients = (await resources.admin.client('LIST')) as string
     const subscriber = clients.split('\n').find((line) => line.includes(` name=${name} `) && / sub=[1-9]/.test(line))
-    await admin.client('KILL', 'ID', /id=(\d+)/.exec(subscriber!)![1]!)
+    await resources.admin.client('KILL', 'ID', /id=(\d+)/.exec(subscriber!)![1]!)
     await until(async () => !tiered.busConnected)
     await b.cache.invalidate({ tags: ['items'] })
 
@@ -173,7 +154,7 @@ describeRedis('redis races: fleet', () => {
       const key = entryKey(prefix, '/item/1')
       for (let round = 1; round <= 3; round++) {
         // The other version (re)writes the key between our requests, as its own fills would.
-        await write(admin, key)
+        await write(resources.admin, key)
         const reply = await app.get('/item/1')
         expect(reply.status).toBe(200)
         expect(reply.body).toBe(`1 by V1 #${round}`)

@@ -4,17 +4,15 @@
 // deferreds, and every wait polls an observable condition (a Redis key, a counter) with a bound.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../../src/index.js'
 import { redisStore, tieredStore } from '../../src/stores/redis.js'
 import type { Store } from '../../src/stores/store.js'
 import { fakeClock } from '../helpers/clock.js'
 import { deferred } from '../helpers/deferred.js'
-import { REDIS_URL, connectClient, describeRedis, randomPrefix } from '../redis/helpers.js'
+import { REDIS_URL, describeRedis } from '../redis/helpers.js'
 import { until } from '../stores/store-contract.js'
 import {
-  dropPrefix,
   entryKey,
   heldClient,
   lockKey,
@@ -22,33 +20,15 @@ import {
   type HeldClient,
   type RaceApp,
   type RaceAppOptions,
+  raceResources,
 } from './fixtures/redis-races.js'
 
 const HOLDER = fileURLToPath(new URL('./fixtures/redis-holder.ts', import.meta.url))
 type Kind = 'redis' | 'tiered'
 
 describeRedis('redis races: fill locks', () => {
-  let admin: Redis
-  const prefixes: string[] = []
-  const opened: { close(): Promise<unknown> }[] = []
-
-  beforeAll(async () => {
-    admin = await connectClient()
-  })
-  afterEach(async () => {
-    // Last opened first: apps quit their connections before the proxy they go through closes.
-    for (const resource of opened.splice(0).reverse()) await resource.close()
-  })
-  afterAll(async () => {
-    for (const prefix of prefixes) await dropPrefix(admin, prefix)
-    await admin.quit()
-  })
-
-  function newPrefix(name: string): string {
-    const prefix = randomPrefix(`races-${name}`)
-    prefixes.push(prefix)
-    return prefix
-  }
+  const resources = raceResources()
+  const { opened, newPrefix } = resources
 
   /** A simulated process: its own connection (whose entry writes the test can hold), store and app. */
   async function simulate(kind: Kind, prefix: string, options: RaceAppOptions): Promise<RaceApp & HeldClient> {
@@ -61,9 +41,10 @@ describeRedis('redis races: fill locks', () => {
     return Object.assign(app, held)
   }
 
-  const lockTaken = (prefix: string, key: string) => async () => (await admin.exists(lockKey(prefix, key))) === 1
+  const lockTaken = (prefix: string, key: string) => async () =>
+    (await resources.admin.exists(lockKey(prefix, key))) === 1
   const stored = (prefix: string, key: string, text: string) => async () =>
-    (await admin.getBuffer(entryKey(prefix, key)))?.includes(text) === true
+    (await resources.admin.getBuffer(entryKey(prefix, key)))?.includes(text) === true
 
   describe.each(['redis', 'tiered'] as const)('%s store', (kind) => {
     it('a holder whose lock expired does not overwrite the newer entry stored by its successor', async () => {
