@@ -1,12 +1,9 @@
 // Node's header objects (`res.getHeaders()`, `req.headers`) in the shapes the http layer reads,
 // and a stored entry as the status, headers and body a Node response writes.
-import { ageSeconds } from '../engine/freshness.js'
 import type { CacheEntry } from '../stores/store.js'
-import { CACHE_STATUS_HEADER } from './cache-status.js'
-import { ifNoneMatchMatches } from './etag.js'
 import type { ResponseFacts } from './policy.js'
+import { entryHead } from './entry-head.js'
 import type { RequestView } from './request-view.js'
-import { prepare } from './stored-response.js'
 
 /** Response headers as Node and Fastify hold them: lower-case names, repeated ones as arrays. */
 export type NodeHeaders = { readonly [name: string]: number | string | readonly string[] | undefined }
@@ -77,19 +74,7 @@ export function entryAnswer(
   now: number,
   headBody = false,
 ): EntryAnswer {
-  const ready = prepare(entry)
-  const age = String(ageSeconds(entry, now))
-  // RFC 9110 §13.1.2: If-None-Match matching a stored validator means the client's copy is current.
-  if (ifNoneMatchMatches(request.header('if-none-match'), ready.etag)) {
-    const headers: Record<string, string> = {}
-    for (const [name, value] of ready.notModifiedPairs) headers[name] = value
-    headers['age'] = age
-    headers[CACHE_STATUS_HEADER] = cacheStatus
-    return { status: 304, headers, body: undefined }
-  }
-  return {
-    status: ready.status,
-    headers: { ...ready.record, age, [CACHE_STATUS_HEADER]: cacheStatus },
-    body: request.method === 'HEAD' && !headBody ? undefined : ready.body,
-  }
+  const head = entryHead(entry, request, cacheStatus, now)
+  const body = head.notModified || (request.method === 'HEAD' && !headBody) ? undefined : head.ready.body
+  return { status: head.status, headers: head.headers, body }
 }

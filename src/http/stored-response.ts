@@ -86,8 +86,6 @@ export interface PreparedResponse {
   readonly record: Readonly<Record<string, string>>
   /** The headers a 304 carries (RFC 9110 §15.4.5), as a plain object, with the same placeholders. */
   readonly notModifiedRecord: Readonly<Record<string, string>>
-  /** The same headers as `notModifiedRecord`, as pairs. */
-  readonly notModifiedPairs: [string, string][]
 }
 
 // Keyed by the meta object: one per fill, shared by every entry built from it (the Redis store
@@ -105,7 +103,6 @@ export function prepare(entry: CacheEntry): PreparedResponse {
   const meta = entry.meta as ResponseMeta
   let ready = prepared.get(meta)
   if (ready !== undefined && ready.body === entry.body) return ready
-  const notModifiedPairs: [string, string][] = []
   const record: Record<string, string> = {}
   const notModifiedRecord: Record<string, string> = {}
   const flat = meta.headers
@@ -114,7 +111,6 @@ export function prepare(entry: CacheEntry): PreparedResponse {
     const value = flat[i + 1]!
     record[name] = name in record && name !== 'etag' ? `${record[name]}, ${value}` : value
     if (NOT_MODIFIED_HEADERS.has(name)) {
-      notModifiedPairs.push([name, value])
       notModifiedRecord[name] = record[name]!
     }
   }
@@ -123,7 +119,7 @@ export function prepare(entry: CacheEntry): PreparedResponse {
     record[name] = ''
     notModifiedRecord[name] = ''
   }
-  ready = { status: meta.status, etag: meta.etag, body: entry.body, record, notModifiedRecord, notModifiedPairs }
+  ready = { status: meta.status, etag: meta.etag, body: entry.body, record, notModifiedRecord }
   prepared.set(meta, ready)
   return ready
 }

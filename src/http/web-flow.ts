@@ -1,16 +1,14 @@
 // The request flow for adapters whose framework speaks Web Request/Response (Hono, fetch): the
 // shared flow decides (request-flow.ts); this runs the origin and turns entries into Responses.
-import { ageSeconds } from '../engine/freshness.js'
 import { CacheError } from '../errors.js'
 import type { CacheEntry, MaybePromise } from '../stores/store.js'
 import { collectBody } from './body.js'
 import { CACHE_STATUS_HEADER } from './cache-status.js'
-import { ifNoneMatchMatches } from './etag.js'
 import type { NodeHeaders } from './node-headers.js'
+import { entryHead } from './entry-head.js'
 import type { RequestView } from './request-view.js'
 import { startRequest, type OriginFill, type RequestStart } from './request-flow.js'
 import type { RoutePlan } from './route-options.js'
-import { prepare } from './stored-response.js'
 
 /** Runs the origin (the handler) for the current request; called at most once per request. */
 export type WebOrigin = () => Promise<Response>
@@ -49,18 +47,11 @@ export function serveEntry(
   now: number,
   fromStore = true,
 ): Response {
-  const ready = prepare(entry)
-  const notModified = ifNoneMatchMatches(request.header('if-none-match'), ready.etag)
   // A plain object, not pairs: runtimes with a fast path for Response (@hono/node-server) hand it
   // to writeHead as it is, where pairs or a Headers would be converted on every hit.
-  // Both records end with empty `age` and `cache-status` slots (see stored-response.ts).
-  const headers: Record<string, string> = notModified ? { ...ready.notModifiedRecord } : { ...ready.record }
-  if (fromStore) headers['age'] = String(ageSeconds(entry, now))
-  else delete headers['age']
-  headers[CACHE_STATUS_HEADER] = cacheStatus
-  if (notModified) return new Response(null, { status: 304, headers })
-  const body = request.method === 'HEAD' ? null : (ready.body as Uint8Array<ArrayBuffer>)
-  return new Response(body, { status: ready.status, headers })
+  const head = entryHead(entry, request, cacheStatus, now, fromStore)
+  const body = head.notModified || request.method === 'HEAD' ? null : (head.ready.body as Uint8Array<ArrayBuffer>)
+  return new Response(body, { status: head.status, headers: head.headers })
 }
 
 async function runFill(route: RoutePlan, request: RequestView, fill: OriginFill, origin: WebOrigin): Promise<Response> {
