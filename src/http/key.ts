@@ -47,10 +47,3 @@ export function parseVary(value: string | undefined): readonly string[] {
   }
   return [...names].sort()
 }
-
-/** The union of two sorted name lists, sorted. */
-export function mergeNames(a: readonly string[], b: readonly string[]): readonly string[] {
-  if (b.length === 0) return a
-  if (a.length === 0) return b
-  return [...new Set([...a, ...b])].sort()
-}

@@ -61,15 +61,6 @@ export interface StoredValue {
   readonly body: Uint8Array
 }
 
-/**
- * Decodes `bytes` read with `remainingMs` of TTL left, at the reader's `now`. The entry's age is
- * what Redis says has elapsed since the write (written TTL − remaining TTL), never a clock
- * reading from another host. Throws E_BAD_STORE_DATA for anything malformed or foreign.
- */
-export function decodeEntry(bytes: Uint8Array, remainingMs: number, now: number): DecodedEntry {
-  return rebase(decodeValue(bytes, remainingMs), remainingMs, now)
-}
-
 /** Checks and decodes a stored value (everything but the times). Throws E_BAD_STORE_DATA. */
 export function decodeValue(bytes: Uint8Array, remainingMs: number, memo?: DecodeMemo, key?: string): StoredValue {
   if (bytes.byteLength < PREFIX_BYTES) throw bad('truncated')
