@@ -1,7 +1,11 @@
-// The in-process store: an LRU bounded by bytes (lru-cache), answering synchronously.
+// The in-process store: an LRU bounded by bytes, answering synchronously. Entries are kept as
+// records in off-heap slabs (memory/slabs.ts), decoded once when first served (memory/record.ts).
 import { LRUCache } from 'lru-cache'
 import { parseByteSize, type ByteSize } from '../engine/duration.js'
 import { badOption } from '../errors.js'
+import { LruIndex } from './memory/lru.js'
+import { readRecord, recordBound, recordHeader } from './memory/record.js'
+import { SlabArena } from './memory/slabs.js'
 import { entrySize, type CacheEntry, type Store } from './store.js'
 
 /** Options of {@link memoryStore}. */
@@ -17,12 +21,19 @@ export interface MemoryStoreOptions {
 // Tag versions remembered; past this, the least recently used are forgotten (see `floor`).
 const MAX_TAG_VERSIONS = 100_000
 
-export const MEMORY_STORE_DEFAULTS = { maxBytes: '64mb' } as const satisfies Required<MemoryStoreOptions>
+// What the index costs per slot it has room for: links, expiry, record place and accounted
+// bytes in typed arrays (36 B), key and decoded-entry cells of two JS arrays (16 B).
+const INDEX_SLOT_BYTES = 52
+// Per entry held: its Map entry (V8's ordered hash table, 3 words plus buckets, kept up to half
+// empty) and the header of its key string.
+const ENTRY_INDEX_BYTES = 72
 
-interface Slot {
-  readonly entry: CacheEntry
-  readonly expiresAt: number
-}
+// Records share slabs of up to 1 MB, at most 1/32 of maxBytes each so that a slab's unused tail
+// and holes stay small beside the bound; below 4 KB every record gets a buffer of its own.
+const MAX_SLAB = 1 << 20
+const MIN_SLAB = 4 << 10
+
+export const MEMORY_STORE_DEFAULTS = { maxBytes: '64mb' } as const satisfies Required<MemoryStoreOptions>
 
 /** The memory store, with what the cache's stats need. */
 export interface MemoryStore extends Store {
@@ -36,7 +47,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const maxBytes = parseByteSize(options.maxBytes ?? MEMORY_STORE_DEFAULTS.maxBytes, 'memoryStore maxBytes')
   if (maxBytes < 1) throw badOption('memoryStore maxBytes', 'at least 1 byte', options.maxBytes)
 
-  const slots = new LRUCache<string, Slot>({ maxSize: maxBytes })
+  const index = new LruIndex()
+  const arena = new SlabArena(slabSizeFor(maxBytes), (slot, slab, offset) => {
+    index.slabOf[slot] = slab
+    index.offsetOf[slot] = offset
+  })
+  // Bytes accounted to entries beyond slabs and index: keys, decoded entries (see `LruIndex.extra`).
+  let extraBytes = 0
+  // The entry last stored, kept as it was given until another is stored: a read right after the
+  // write (a tiered store checking what its L1 holds) gets the very same meta, not a decoded copy.
+  let lastSlot = -1
+  let lastEntry: CacheEntry | undefined
+
   // A tag's version only ever grows, so an entry filled before an invalidation can never match again.
   // Bounded, because every invalidated key and path leaves a tag. Forgetting a tag's version must
   // not revive the entries it invalidated, so a tag that is not remembered reads as `floor`, which
@@ -58,27 +80,115 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return true
   }
 
+  function bytesHeld(): number {
+    return arena.heldBytes + index.capacity * INDEX_SLOT_BYTES + index.size * ENTRY_INDEX_BYTES + extraBytes
+  }
+
+  /** Forgets the slot's record or decoded entry, keeping the slot. */
+  function release(slot: number): void {
+    if (slot === lastSlot) lastEntry = undefined
+    if (index.entries[slot] === undefined) arena.release(index.slabOf[slot]!, index.offsetOf[slot]!)
+    else {
+      extraBytes -= index.extra[slot]! - keyBytes(index.key(slot))
+      index.extra[slot] = keyBytes(index.key(slot))
+      index.entries[slot] = undefined
+    }
+  }
+
+  function remove(slot: number): void {
+    release(slot)
+    extraBytes -= index.extra[slot]!
+    index.remove(slot)
+    if (index.size === 0) {
+      // Nothing left: give every slab back.
+      arena.clear()
+      extraBytes = 0
+    }
+  }
+
+  /** Evicts least recently used entries, `keep` last of all, until the bound holds. */
+  function evict(keep: number): void {
+    do {
+      while (bytesHeld() > maxBytes && index.size > 0) {
+        const oldest = index.lru
+        remove(oldest === keep && index.size > 1 ? index.after(oldest) : oldest)
+      }
+      // Compacting may take a fresh slab before it gives the sparse one back: check the bound again.
+    } while (arena.compactIfWasteful())
+  }
+
+  /** The slot's entry, decoded once: later hits get the same object without decoding. */
+  function decoded(slot: number): CacheEntry {
+    let entry = index.entries[slot]
+    if (entry !== undefined) return entry
+    const slab = arena.slab(index.slabOf[slot]!)
+    const given = slot === lastSlot ? lastEntry : undefined
+    entry = given !== undefined ? ownBytes(given) : readRecord(slab.bytes, slab.view, index.offsetOf[slot]!)
+    arena.release(slab.id, index.offsetOf[slot]!)
+    index.slabOf[slot] = -1
+    index.entries[slot] = entry
+    const key = index.key(slot)
+    const size = entrySize(key, entry)
+    extraBytes += size - keyBytes(key)
+    index.extra[slot] = size
+    // Decoded, it takes more room: others make way, least recently used first (it alone may not fit).
+    index.touch(slot)
+    evict(slot)
+    return entry
+  }
+
   return {
     name: 'memory',
     get(key, now) {
-      const slot = slots.get(key)
+      const slot = index.find(key)
       if (slot === undefined) return undefined
-      if (now >= slot.expiresAt || !tagsCurrent(slot.entry)) {
-        slots.delete(key)
+      if (now >= index.expiresAt[slot]!) {
+        remove(slot)
         return undefined
       }
-      return slot.entry
+      const entry = decoded(slot)
+      // Decoding may have evicted it (too large for the bound once decoded): served this once.
+      if (index.entries[slot] !== entry) return tagsCurrent(entry) ? entry : undefined
+      if (!tagsCurrent(entry)) {
+        remove(slot)
+        return undefined
+      }
+      index.touch(slot)
+      return entry
     },
     set(key, entry, ttlMs) {
       if (!(ttlMs > 0)) return
-      const kept = ownBytes(entry)
-      slots.set(key, { entry: kept, expiresAt: kept.storedAt + ttlMs }, { size: entrySize(key, kept) })
+      const header = recordHeader(entry)
+      let slot = index.find(key)
+      if (recordBound(header, entry) + ENTRY_INDEX_BYTES + INDEX_SLOT_BYTES + keyBytes(key) > maxBytes) {
+        // Too large to keep; what was stored under the key is older than this answer.
+        if (slot !== undefined) remove(slot)
+        return
+      }
+      if (slot === undefined) {
+        const flat = flatKey(key)
+        slot = index.add(flat)
+        index.extra[slot] = keyBytes(flat)
+        extraBytes += index.extra[slot]!
+      } else {
+        release(slot)
+        index.touch(slot)
+      }
+      arena.append(slot, entry, header)
+      index.expiresAt[slot] = entry.storedAt + ttlMs
+      lastSlot = slot
+      lastEntry = entry
+      evict(slot)
     },
     delete(key) {
-      slots.delete(key)
+      const slot = index.find(key)
+      if (slot !== undefined) remove(slot)
     },
     clear() {
-      slots.clear()
+      index.clear()
+      arena.clear()
+      extraBytes = 0
+      lastEntry = undefined
     },
     tagVersions(tags) {
       return tags.map((tag) => versions.get(tag) ?? floor)
@@ -87,10 +197,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       for (const tag of tags) versions.set(tag, (versions.get(tag) ?? floor) + 1)
     },
     size() {
-      return { entries: slots.size, bytes: slots.calculatedSize }
+      return { entries: index.size, bytes: index.size === 0 ? 0 : bytesHeld() }
     },
   }
 }
+
+function slabSizeFor(maxBytes: number): number {
+  let size = MAX_SLAB
+  while (size > maxBytes / 32) size /= 2
+  return size < MIN_SLAB ? 0 : size
+}
+
+/**
+ * A flat copy of the key. A key built by concatenation, or sliced from a request's URL, would keep
+ * its parts, or the whole URL, alive as long as the entry (a few hundred bytes, unaccounted).
+ */
+function flatKey(key: string): string {
+  return JSON.parse(JSON.stringify(key)) as string
+}
+
+/** What a flat key string takes on V8's heap: a 16-byte header, then 1 byte per unit (latin-1) or 2. */
+function keyBytes(key: string): number {
+  const units = ABOVE_LATIN1.test(key) ? key.length * 2 : key.length
+  return (16 + units + 7) & ~7
+}
+
+const ABOVE_LATIN1 = /[\u0100-\uffff]/
 
 /**
  * The entry with a body that owns its bytes. A body that views a larger buffer (a slice of Node's
