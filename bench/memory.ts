@@ -15,6 +15,7 @@ const KEYS = envNumber('BENCH_KEYS', 1_000_000)
 const BODY_BYTES = envNumber('BENCH_MEMORY_BODY', 256)
 const CALIBRATION_KEYS = envNumber('BENCH_CALIBRATION_KEYS', 50_000)
 const MAX_BYTES = 64 * 1024 * 1024
+const IDLE_MS = 10_000
 
 export interface MemoryResult {
   readonly keys: number
@@ -23,6 +24,8 @@ export interface MemoryResult {
   readonly rssGrowth: number
   /** After the collection V8 runs under memory pressure (compacting). */
   readonly rssGrowthCompacted: number
+  /** Steady state: after IDLE_MS with nothing to do (V8's memory reducer shrinks the young generation), then GC. */
+  readonly rssGrowthIdle?: number
   /** V8 heap committed beyond what is live, after regular GC: fragmentation. */
   readonly heapSlack: number
   /** Growth of V8's young generation (semi-spaces grow while many objects survive). */
@@ -43,7 +46,9 @@ export interface DirectResult {
   readonly keys: number
   readonly rssGrowth: number
   readonly rssGrowthCompacted: number
+  readonly rssGrowthIdle?: number
   readonly heapSlack: number
+  readonly newSpaceGrowth?: number
   readonly peakRssGrowth: number
   readonly heapGrowth: number
   readonly entriesKept: number
@@ -61,6 +66,13 @@ if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench:
 
 function settle(): void {
   for (let i = 0; i < 4; i++) gc!()
+}
+
+/** RSS growth once the process has been idle a while (reported beside the immediate figure, never instead). */
+async function idleGrowth(rss0: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
+  settle()
+  return process.memoryUsage().rss - rss0
 }
 
 /** The collection V8 runs under memory pressure: it compacts fragmented pages and returns them. */
@@ -145,6 +157,7 @@ async function runDirect(): Promise<DirectResult> {
   await store.clear()
   settle()
   const rss0 = process.memoryUsage().rss
+  const newSpace0 = newSpaceSize()
   const heap0 = heapBytes()
   let peak = rss0
   const t0 = performance.now()
@@ -159,11 +172,15 @@ async function runDirect(): Promise<DirectResult> {
   const usage = process.memoryUsage()
   settleHard()
   await new Promise((resolve) => setTimeout(resolve, 500))
+  const rssGrowthCompacted = process.memoryUsage().rss - rss0
+  const newSpaceGrowth = newSpaceSize() - newSpace0
   return {
     keys: KEYS,
     rssGrowth,
-    rssGrowthCompacted: process.memoryUsage().rss - rss0,
+    rssGrowthCompacted,
+    rssGrowthIdle: await idleGrowth(rss0),
     heapSlack: usage.heapTotal - usage.heapUsed,
+    newSpaceGrowth,
     peakRssGrowth: peak - rss0,
     heapGrowth: heapBytes() - heap0,
     entriesKept: store.size().entries,
@@ -221,14 +238,17 @@ export async function runMemory(): Promise<MemoryResult> {
   const usage = process.memoryUsage()
   settleHard()
   await new Promise((resolve) => setTimeout(resolve, 500))
+  const rssGrowthCompacted = process.memoryUsage().rss - rss0
+  const newSpaceGrowth = newSpaceSize() - newSpace0
   const result: MemoryResult = {
     keys: KEYS,
     bodyBytes: BODY_BYTES,
     maxBytes: MAX_BYTES,
     rssGrowth,
-    rssGrowthCompacted: process.memoryUsage().rss - rss0,
+    rssGrowthCompacted,
+    rssGrowthIdle: await idleGrowth(rss0),
     heapSlack: usage.heapTotal - usage.heapUsed,
-    newSpaceGrowth: newSpaceSize() - newSpace0,
+    newSpaceGrowth,
     peakRssGrowth: peak - rss0,
     heapGrowth: heapBytes() - heap0,
     entriesKept: store.size().entries,
@@ -241,7 +261,8 @@ export async function runMemory(): Promise<MemoryResult> {
     `  rss growth ${(result.rssGrowth / 2 ** 20).toFixed(1)} MB (${(result.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
       `after a compacting GC ${(result.rssGrowthCompacted / 2 ** 20).toFixed(1)} MB (${(result.rssGrowthCompacted / MAX_BYTES).toFixed(2)} ×), ` +
       `heap slack ${(result.heapSlack / 2 ** 20).toFixed(1)} MB (young generation +${(result.newSpaceGrowth / 2 ** 20).toFixed(1)} MB), ` +
-      `heap+external growth ${(result.heapGrowth / 2 ** 20).toFixed(1)} MB, ${result.entriesKept} entries, ${seconds.toFixed(0)} s`,
+      `heap+external growth ${(result.heapGrowth / 2 ** 20).toFixed(1)} MB, ${result.entriesKept} entries, ${seconds.toFixed(0)} s; ` +
+      `after ${IDLE_MS / 1000} s idle rss growth ${(result.rssGrowthIdle! / 2 ** 20).toFixed(1)} MB`,
   )
   return result
 }
