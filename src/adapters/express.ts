@@ -5,6 +5,7 @@ import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { captureResponse, clientDownstream } from '../http/node-capture.js'
 import { startRequest, type OriginFill, type RequestStart } from '../http/request-flow.js'
 import { entryAnswer, requestHeader } from '../http/node-headers.js'
+import { scanNodeHeaders } from '../http/header-scan.js'
 import { discardDownstream, dispatchSubrequest, type NodeDispatch } from '../http/node-subrequest.js'
 import { splitUrl, type RequestView } from '../http/request-view.js'
 import { resolveRouteOptions, type RouteOptions, type RoutePlan } from '../http/route-options.js'
@@ -45,7 +46,7 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
         () => fill.abandon(),
       )
     }
-    const start = startRequest(route, view, backgroundRefresh)
+    const start = startRequest(route, view, backgroundRefresh, scanNodeHeaders(req.headers, route.headerTable))
     if (start instanceof Promise) start.then((decided) => run(decided, route, view, req, res, next), next)
     else run(start, route, view, req, res, next)
   }

@@ -17,6 +17,7 @@ import { collectNodeBody } from '../http/node-body.js'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { startRequest, type StoredAnswer, type OriginFill, type RequestStart } from '../http/request-flow.js'
 import { entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
+import { scanNodeHeaders } from '../http/header-scan.js'
 import { refreshHeaders } from '../http/node-subrequest.js'
 import { splitUrl, type RequestView } from '../http/request-view.js'
 import { resolveRouteOptions, type RouteOptions, type RoutePlan } from '../http/route-options.js'
@@ -116,7 +117,7 @@ function onRequest(
           fill.abandon()
         })
     }
-    const start = startRequest(route, view, refresh)
+    const start = startRequest(route, view, refresh, scanNodeHeaders(request.headers, route.headerTable))
     if (start instanceof Promise)
       start.then((decided) => begin(decided, route, view, request, reply, fills, done), done)
     else begin(start, route, view, request, reply, fills, done)
@@ -186,20 +187,19 @@ function sendAnswer(reply: FastifyReply, answer: EntryAnswer): void {
   reply
     .code(answer.status)
     .headers(answer.headers)
-    .send(
-      answer.body === undefined
-        ? undefined
-        : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength),
-    )
+    .send(answer.body === undefined ? undefined : nodeBuffer(answer.body))
 }
 
 /** The response becomes the stored entry, exactly as a hit would answer it. */
 function replaceWith(reply: FastifyReply, answer: EntryAnswer): Buffer | null {
   for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
   reply.code(answer.status).headers(answer.headers)
-  return answer.body === undefined
-    ? null
-    : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength)
+  return answer.body === undefined ? null : nodeBuffer(answer.body)
+}
+
+// Fastify sends Buffers as they are; stored bodies are already Buffer views (stored-response.ts).
+function nodeBuffer(body: Uint8Array): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
 
 function payloadBytes(payload: unknown): Uint8Array | undefined {

@@ -27,10 +27,10 @@ export function cacheResponse<Rest extends unknown[] = []>(
     throw new TypeError(`cachefront: expected cacheResponse handler to be a function, got ${typeof handler}`)
   const route = resolveRouteOptions(options, 'cacheResponse')
   return function cachedFetch(request: Request, ...rest: Rest): Response | Promise<Response> {
-    const view = requestView(request)
-    const origin = async (): Promise<Response> => handler(request, ...rest)
-    const refresh = async (): Promise<Response> => handler(webRefreshRequest(request), ...rest)
-    return handleWebRequest(route, view, origin, refresh)
+    return handleWebRequest(route, requestView(request), {
+      origin: async () => handler(request, ...rest),
+      refresh: async () => handler(webRefreshRequest(request), ...rest),
+    })
   }
 }
 

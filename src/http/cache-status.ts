@@ -4,9 +4,20 @@ const NAME = 'cachefront'
 
 export const CACHE_STATUS_HEADER = 'cache-status'
 
+// Hits ask for the same few values over and over (one per entry per second): each is built once,
+// and an answer's headers can be reused while its Cache-Status is the very same string.
+const hitStatuses = new Map<number, string>()
+const MAX_REMEMBERED = 4096
+
 /** A fresh hit. */
 export function hitStatus(ttlSeconds: number): string {
-  return `${NAME}; hit; ttl=${ttlSeconds}`
+  let value = hitStatuses.get(ttlSeconds)
+  if (value === undefined) {
+    if (hitStatuses.size >= MAX_REMEMBERED) hitStatuses.clear()
+    value = `${NAME}; hit; ttl=${ttlSeconds}`
+    hitStatuses.set(ttlSeconds, value)
+  }
+  return value
 }
 
 /** A stale entry served while a background refresh runs (stale-while-revalidate). */

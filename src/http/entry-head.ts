@@ -5,12 +5,15 @@ import type { CacheEntry } from '../stores/store.js'
 import { CACHE_STATUS_HEADER } from './cache-status.js'
 import { ifNoneMatchMatches } from './etag.js'
 import type { RequestView } from './request-view.js'
-import { prepare, type PreparedResponse } from './stored-response.js'
+import { prepare, type AnswerMemo, type PreparedResponse } from './stored-response.js'
 
 export interface EntryHead {
   readonly status: number
-  /** A fresh copy per answer; the caller may hand it to the framework as it is. */
-  readonly headers: Record<string, string>
+  /**
+   * Shared by the answers of one entry in the same second: hand it to the framework (which copies
+   * or only reads it), never change it.
+   */
+  readonly headers: Readonly<Record<string, string>>
   /** True for a 304: the answer has no body. */
   readonly notModified: boolean
   readonly ready: PreparedResponse
@@ -26,11 +29,26 @@ export function entryHead(
 ): EntryHead {
   const ready = prepare(entry)
   const notModified = ifNoneMatchMatches(request.header('if-none-match'), ready.etag)
+  const status = notModified ? 304 : ready.status
+  if (!withAge) {
+    const headers: Record<string, string> = { ...ready.record }
+    delete headers['age']
+    headers[CACHE_STATUS_HEADER] = cacheStatus
+    return { status, headers, notModified, ready }
+  }
+  // Hits of one entry within a second share Age and Cache-Status (whose ttl is whole seconds
+  // too): they share one headers object rather than copying the record per hit.
+  const age = ageSeconds(entry, now)
+  const memo = notModified ? ready.lastNotModified : ready.lastAnswer
+  if (memo !== undefined && memo.age === age && memo.cacheStatus === cacheStatus)
+    return { status, headers: memo.headers, notModified, ready }
   // Both records end with empty `age` and `cache-status` slots (see stored-response.ts): filling
   // slots of a copy keeps it fast, adding properties would not.
   const headers: Record<string, string> = notModified ? { ...ready.notModifiedRecord } : { ...ready.record }
-  if (withAge) headers['age'] = String(ageSeconds(entry, now))
-  else delete headers['age']
+  headers['age'] = String(age)
   headers[CACHE_STATUS_HEADER] = cacheStatus
-  return { status: notModified ? 304 : ready.status, headers, notModified, ready }
+  const next: AnswerMemo = { age, cacheStatus, headers }
+  if (notModified) ready.lastNotModified = next
+  else ready.lastAnswer = next
+  return { status, headers, notModified, ready }
 }

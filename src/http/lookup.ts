@@ -5,6 +5,7 @@ import { pathTag } from '../engine/tags.js'
 import { CacheError } from '../errors.js'
 import type { CacheEntry, MaybePromise } from '../stores/store.js'
 import { baseKey, variantOf } from './key.js'
+import { ANY_HEADERS, HeaderGroup } from './header-scan.js'
 import type { RequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
 import { hasResponseMeta } from './meta-check.js'
@@ -14,12 +15,12 @@ import { isMarker, type ResponseMeta } from './stored-response.js'
  * The key of a request on a route: the custom `key`, or host + path + sorted query, plus `vary`,
  * plus the forwarding headers the request carries (see `forwardedHeaders`).
  */
-export function routeKey(route: RoutePlan, request: RequestView): string {
+export function routeKey(route: RoutePlan, request: RequestView, present: number = ANY_HEADERS): string {
   const key = route.key === undefined ? baseKey(request) : route.key(request)
   if (typeof key !== 'string' || key === '')
     throw new TypeError('cachefront: the route key function must return a non-empty string')
   const keyed = route.vary.length === 0 ? key : key + variantOf(request, route.vary)
-  return keyed + forwardedPart(request, route.forwardedHeaders)
+  return (present & HeaderGroup.Forwarded) === 0 ? keyed : keyed + forwardedPart(request, route.forwardedHeaders)
 }
 
 /**

@@ -4,17 +4,20 @@ import type { AbandonReason } from '../engine/fill.js'
 import type { RoutePlan } from './route-options.js'
 import type { RequestView } from './request-view.js'
 import { parseVary } from './key.js'
+import { ANY_HEADERS, HeaderGroup, METHOD_OVERRIDE_HEADERS } from './header-scan.js'
 
 /** Why a request skips the cache entirely, or `undefined` when it may use it. */
 export type BypassReason = 'method' | 'method-override' | 'body' | 'authorization' | 'cookie'
 
-// Headers with which clients ask frameworks (Express's method-override, Rails, Symfony, many API
-// gateways) to route a request as another method: a "GET" carrying one may run a DELETE's handler.
-const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const
-
-export function requestBypass(route: RoutePlan, request: RequestView): BypassReason | undefined {
+/** `present`: the header groups the request has (header-scan.ts); unknown by default. */
+export function requestBypass(
+  route: RoutePlan,
+  request: RequestView,
+  present: number = ANY_HEADERS,
+): BypassReason | undefined {
   const method = request.method
   if (method !== 'GET' && method !== 'HEAD') return 'method'
+  if ((present & HeaderGroup.Bypass) === 0) return undefined
   for (const name of METHOD_OVERRIDE_HEADERS) if (request.header(name) !== undefined) return 'method-override'
   // A GET body has no defined semantics (RFC 9110 §9.3.1) and is not part of the key, yet some
   // handlers read it (GraphQL, search APIs): its answer must not be stored for the bare URL.
@@ -33,8 +36,8 @@ function hasBody(request: RequestView): boolean {
 }
 
 /** True when the client asked to skip stored responses, and the route lets it (RFC 9111 §5.2.1.4). */
-export function clientForcesRefresh(route: RoutePlan, request: RequestView): boolean {
-  if (!route.honorClientNoCache) return false
+export function clientForcesRefresh(route: RoutePlan, request: RequestView, present: number = ANY_HEADERS): boolean {
+  if (!route.honorClientNoCache || (present & HeaderGroup.Refresh) === 0) return false
   const cacheControl = request.header('cache-control')
   if (cacheControl !== undefined && /(?:^|,)\s*(?:no-cache|no-store|max-age=0)\s*(?:,|$)/i.test(cacheControl))
     return true

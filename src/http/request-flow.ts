@@ -9,6 +9,7 @@ import { commitResponse } from './commit.js'
 import { usableFilledEntry } from './filled-entry.js'
 import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
 import { nodeFacts, nodeHeaderPairs, storedVary, type NodeHeaders } from './node-headers.js'
+import { ANY_HEADERS } from './header-scan.js'
 import { abandonReason, clientForcesRefresh, requestBypass, responseNotStored } from './policy.js'
 import type { RequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
@@ -57,13 +58,17 @@ export interface OriginFill {
 /** Runs the handler again in the background for a stale entry, reporting to `fill`. */
 export type BackgroundRefresh = (fill: OriginFill) => void
 
-/** Decides how `request` on `route` is answered; synchronous on a memory-store hit. */
+/**
+ * Decides how `request` on `route` is answered; synchronous on a memory-store hit. `present`: the
+ * header groups the request has, from `scanNodeHeaders` where the adapter can list them.
+ */
 export function startRequest(
   route: RoutePlan,
   request: RequestView,
   refresh: BackgroundRefresh | undefined,
+  present: number = ANY_HEADERS,
 ): MaybePromise<RequestStart> {
-  const bypass = requestBypass(route, request)
+  const bypass = requestBypass(route, request, present)
   if (bypass !== undefined) {
     const method = bypass === 'method'
     return {
@@ -74,12 +79,12 @@ export function startRequest(
   const cache = route.cache
   let key: string
   try {
-    key = routeKey(route, request)
+    key = routeKey(route, request, present)
   } catch (error) {
     cache.reportError(new CacheError('E_BAD_OPTION', 'cachefront: the route key function failed', { cause: error }))
     return { kind: 'forward', cacheStatus: forwardStatus('bypass', false, 'key-error') }
   }
-  if (clientForcesRefresh(route, request)) return miss(route, cache, key, request, undefined, 'request')
+  if (clientForcesRefresh(route, request, present)) return miss(route, cache, key, request, undefined, 'request')
   const now = cache.now()
   const found = lookup(cache, key, request, now)
   if (found instanceof Promise) return found.then((entry) => answer(route, cache, key, request, now, entry, refresh))

@@ -4,6 +4,7 @@ import type { Cache } from '../engine/cache.js'
 import { defaultCache } from '../engine/default-cache.js'
 import { parseByteSize, parseDuration, type ByteSize, type Duration } from '../engine/duration.js'
 import { parseTtl, rejectUnknownOptions } from '../engine/options.js'
+import { headerTable, type HeaderTable } from './header-scan.js'
 import { badOption } from '../errors.js'
 import type { RequestView } from './request-view.js'
 
@@ -121,6 +122,8 @@ export interface RoutePlan {
   readonly honorClientNoCache: boolean
   /** Lower case, sorted. */
   readonly forwardedHeaders: readonly string[]
+  /** Which request headers the flow reads, by group (see header-scan.ts). */
+  readonly headerTable: HeaderTable
 }
 
 const KNOWN = new Set<string>([
@@ -193,6 +196,7 @@ export function resolveRouteOptions(options: RouteOptions = {}, where = 'cacheRe
       `${where} honorClientNoCache`,
     ),
     forwardedHeaders,
+    headerTable: headerTable(forwardedHeaders),
   }
 }
 

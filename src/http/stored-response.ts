@@ -76,7 +76,13 @@ export function isMarker(entry: CacheEntry): boolean {
 export interface PreparedResponse {
   readonly status: number
   readonly etag: string
+  /**
+   * The stored body; a Node `Buffer` view of it where Buffer exists (no copy): Node's streams wrap
+   * every plain Uint8Array written in a new Buffer, which would be one allocation per hit.
+   */
   readonly body: Uint8Array
+  /** The entry's body as stored, which `body` views: tells whether this memo fits an entry. */
+  readonly source: Uint8Array
   /**
    * Stored headers plus content-length, as a plain object: what Node's `writeHead` takes, and what
    * @hono/node-server passes straight to it (an array or a `Headers` would be converted per hit).
@@ -86,6 +92,16 @@ export interface PreparedResponse {
   readonly record: Readonly<Record<string, string>>
   /** The headers a 304 carries (RFC 9110 §15.4.5), as a plain object, with the same placeholders. */
   readonly notModifiedRecord: Readonly<Record<string, string>>
+  /** The last answer built from this entry, reused while its Age and Cache-Status are the same. */
+  lastAnswer: AnswerMemo | undefined
+  lastNotModified: AnswerMemo | undefined
+}
+
+/** Headers of one answer: they change at most once a second (Age, Cache-Status's ttl). */
+export interface AnswerMemo {
+  readonly age: number
+  readonly cacheStatus: string
+  readonly headers: Readonly<Record<string, string>>
 }
 
 // Keyed by the meta object: one per fill, shared by every entry built from it (the Redis store
@@ -102,7 +118,7 @@ const NOT_MODIFIED_HEADERS = new Set(['cache-control', 'content-location', 'date
 export function prepare(entry: CacheEntry): PreparedResponse {
   const meta = entry.meta as ResponseMeta
   let ready = prepared.get(meta)
-  if (ready !== undefined && ready.body === entry.body) return ready
+  if (ready !== undefined && ready.source === entry.body) return ready
   const record: Record<string, string> = {}
   const notModifiedRecord: Record<string, string> = {}
   const flat = meta.headers
@@ -119,7 +135,23 @@ export function prepare(entry: CacheEntry): PreparedResponse {
     record[name] = ''
     notModifiedRecord[name] = ''
   }
-  ready = { status: meta.status, etag: meta.etag, body: entry.body, record, notModifiedRecord }
+  ready = {
+    status: meta.status,
+    etag: meta.etag,
+    body: asBuffer(entry.body),
+    source: entry.body,
+    record,
+    notModifiedRecord,
+    lastAnswer: undefined,
+    lastNotModified: undefined,
+  }
   prepared.set(meta, ready)
   return ready
+}
+
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
+
+function asBuffer(body: Uint8Array): Uint8Array {
+  if (NodeBuffer === undefined || NodeBuffer.isBuffer(body)) return body
+  return NodeBuffer.from(body.buffer, body.byteOffset, body.byteLength)
 }

@@ -6,34 +6,42 @@ import { collectBody } from './body.js'
 import { CACHE_STATUS_HEADER } from './cache-status.js'
 import type { NodeHeaders } from './node-headers.js'
 import { entryHead } from './entry-head.js'
+import { ANY_HEADERS } from './header-scan.js'
 import type { RequestView } from './request-view.js'
 import { startRequest, type OriginFill, type RequestStart } from './request-flow.js'
 import type { RoutePlan } from './route-options.js'
 
-/** Runs the origin (the handler) for the current request; called at most once per request. */
-export type WebOrigin = () => Promise<Response>
+/**
+ * How the adapter runs the rest of the route. Methods, so that one object per request (often the
+ * request view itself) serves, rather than a closure per request that a hit never calls.
+ */
+export interface WebHandler {
+  /** Runs the handler for the current request; called at most once per request. */
+  origin(): Promise<Response>
+  /** Runs it again in the background after a stale response was served (SWR), for the cache only. */
+  refresh(): Promise<Response>
+}
 
 /**
- * Answers `request` on `route`. `origin` runs the handler for this request; `refresh`, when
- * given, runs it again in the background after a stale response was served (for SWR).
+ * Answers `request` on `route` through `handler`. `present`: the request's header groups
+ * (header-scan.ts), when the adapter can list its headers.
  */
 export function handleWebRequest(
   route: RoutePlan,
   request: RequestView,
-  origin: WebOrigin,
-  refresh: WebOrigin | undefined,
+  handler: WebHandler,
+  present: number = ANY_HEADERS,
 ): Response | Promise<Response> {
-  const backgroundRefresh =
-    refresh === undefined ? undefined : (fill: OriginFill) => runRefresh(route, request, fill, refresh)
-  const start = startRequest(route, request, backgroundRefresh)
-  if (start instanceof Promise) return start.then((decided) => act(route, request, decided, origin))
-  return act(route, request, start, origin)
+  const backgroundRefresh = (fill: OriginFill): void => runRefresh(route, request, fill, handler)
+  const start = startRequest(route, request, backgroundRefresh, present)
+  if (start instanceof Promise) return start.then((decided) => act(route, request, decided, handler))
+  return act(route, request, start, handler)
 }
 
-function act(route: RoutePlan, request: RequestView, start: RequestStart, origin: WebOrigin): MaybePromise<Response> {
+function act(route: RoutePlan, request: RequestView, start: RequestStart, handler: WebHandler): MaybePromise<Response> {
   if (start.kind === 'serve') return serveEntry(start.entry, request, start.cacheStatus, route.cache.now())
-  if (start.kind === 'forward') return forwardOnly(origin, start.cacheStatus)
-  return runFill(route, request, start.fill, origin)
+  if (start.kind === 'forward') return forwardOnly(handler, start.cacheStatus)
+  return runFill(route, request, start.fill, () => handler.origin())
 }
 
 /**
@@ -54,7 +62,12 @@ export function serveEntry(
   return new Response(body, { status: head.status, headers: head.headers })
 }
 
-async function runFill(route: RoutePlan, request: RequestView, fill: OriginFill, origin: WebOrigin): Promise<Response> {
+async function runFill(
+  route: RoutePlan,
+  request: RequestView,
+  fill: OriginFill,
+  origin: () => Promise<Response>,
+): Promise<Response> {
   let response: Response
   try {
     response = await origin()
@@ -86,8 +99,8 @@ async function runFill(route: RoutePlan, request: RequestView, fill: OriginFill,
 }
 
 // A background refresh: the same fill steps, with a response that goes nowhere but the cache.
-function runRefresh(route: RoutePlan, request: RequestView, fill: OriginFill, refresh: WebOrigin): void {
-  runFill(route, request, fill, refresh)
+function runRefresh(route: RoutePlan, request: RequestView, fill: OriginFill, handler: WebHandler): void {
+  runFill(route, request, fill, () => handler.refresh())
     .then((response) => response.body?.cancel())
     .catch((error: unknown) => {
       fill.abandon()
@@ -97,8 +110,8 @@ function runRefresh(route: RoutePlan, request: RequestView, fill: OriginFill, re
     })
 }
 
-async function forwardOnly(origin: WebOrigin, cacheStatus: string): Promise<Response> {
-  return withCacheStatus(await origin(), cacheStatus)
+async function forwardOnly(handler: WebHandler, cacheStatus: string): Promise<Response> {
+  return withCacheStatus(await handler.origin(), cacheStatus)
 }
 
 /** Adds Cache-Status to an origin response, copying it when its headers are immutable. */
