@@ -78,11 +78,21 @@ function expressView(req: Request): RequestView {
     // method-override rewrites req.method and keeps the client's in originalMethod: a POST must
     // stay a POST for the cache, whatever the handler is routed as.
     method: (req as { originalMethod?: string }).originalMethod ?? req.method,
-    host: (req.host ?? '').toLowerCase(),
+    host: expressHost(req),
     path,
     query,
     header: (name) => requestHeader(headers, name),
   }
+}
+
+/**
+ * `req.host`: the Host header, or X-Forwarded-Host when the app trusts the proxy that sent it.
+ * Without X-Forwarded-Host both are the Host header, read here without Express's getter chain
+ * (settings lookup, two header lookups: a sizeable part of a hit's own work).
+ */
+function expressHost(req: Request): string {
+  const host = req.headers['x-forwarded-host'] === undefined ? req.headers.host : req.host
+  return (host ?? '').toLowerCase()
 }
 
 interface ExpressApp {
