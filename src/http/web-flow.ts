@@ -7,6 +7,7 @@ import { CACHE_STATUS_HEADER } from './cache-status.js'
 import type { NodeHeaders } from './node-headers.js'
 import { entryHead } from './entry-head.js'
 import { ANY_HEADERS } from './header-scan.js'
+import { bodilessResponse } from './bodiless-response.js'
 import type { RequestView } from './request-view.js'
 import { startRequest, type OriginFill, type RequestStart } from './request-flow.js'
 import type { RoutePlan } from './route-options.js'
@@ -58,8 +59,8 @@ export function serveEntry(
   // A plain object, not pairs: runtimes with a fast path for Response (@hono/node-server) hand it
   // to writeHead as it is, where pairs or a Headers would be converted on every hit.
   const head = entryHead(entry, request, cacheStatus, now, fromStore)
-  const body = head.notModified || request.method === 'HEAD' ? null : (head.ready.body as Uint8Array<ArrayBuffer>)
-  return new Response(body, { status: head.status, headers: head.headers })
+  if (head.notModified || request.method === 'HEAD') return bodilessResponse(head.status, head.headers)
+  return new Response(head.ready.body as Uint8Array<ArrayBuffer>, { status: head.status, headers: head.headers })
 }
 
 async function runFill(
