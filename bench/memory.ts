@@ -1,9 +1,12 @@
 // Memory bound: 1,000,000 distinct URLs through the memory store with maxBytes '64mb', driven
 // in-process through the fetch adapter (every request a miss that fills and stores, as in a
 // server), then RSS growth and entries kept. `npm run bench:memory` (runs node --expose-gc).
-// A second measurement, in a child process of its own, drives as many distinct keys through the
-// same store via the engine directly (beginFill + commit, no Request/Response objects), so that
-// the store's own growth shows beside what a server's request garbage adds.
+// A second measurement drives as many distinct keys through the same store via the engine directly
+// (beginFill + commit, no Request/Response objects), so that the store's own growth shows beside
+// what a server's request garbage adds. Each measurement, and the calibration of per-entry bytes,
+// runs in a child process of its own: RSS growth measured after other work in the same process
+// reads too low, since malloc and V8 reuse the pages that work freed (measured: 0.73 × maxBytes
+// through the fetch adapter after calibrating in the same process, while live growth was 1.00 ×).
 import { distModule } from './servers/stores.js'
 import { getHeapSpaceStatistics } from 'node:v8'
 import { spawnNode } from './lib/proc.js'
@@ -149,7 +152,7 @@ async function driveDirect(cache: ReturnType<typeof createCache>, from: number, 
   }
 }
 
-/** The direct measurement; runs in a child process so that neither run's garbage skews the other. */
+/** The direct measurement; runs in a child process so that no other run's garbage or freed pages skew it. */
 async function runDirect(): Promise<DirectResult> {
   const store = memoryStore({ maxBytes: '64mb' })
   const cache = createCache({ store, ttl: '1h' })
@@ -189,28 +192,8 @@ async function runDirect(): Promise<DirectResult> {
   }
 }
 
-async function directInChild(): Promise<DirectResult> {
-  const child = spawnNode('../memory.ts', ['--direct'], undefined, ['--expose-gc'])
-  let out = ''
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-  if (code !== 0) throw new Error(`direct memory measurement exited with ${code}`)
-  return JSON.parse(out.trim().split('\n').pop()!) as DirectResult
-}
-
-export async function runMemory(): Promise<MemoryResult> {
-  console.log(`memory: ${KEYS} distinct keys through the engine directly (beginFill + commit), in a child process`)
-  const direct = await directInChild()
-  console.log(
-    `  rss growth ${(direct.rssGrowth / 2 ** 20).toFixed(1)} MB (${(direct.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
-      `heap+external growth ${(direct.heapGrowth / 2 ** 20).toFixed(1)} MB, ${direct.entriesKept} entries, ${direct.seconds.toFixed(0)} s`,
-  )
-  console.log(`memory: calibrating per-entry size over ${CALIBRATION_KEYS} entries`)
-  const calibration = await calibrate()
-  console.log(
-    `  real ${Math.round(calibration.realPerEntry)} B/entry, accounted ${Math.round(calibration.accountedPerEntry)} B/entry`,
-  )
-  settle()
+/** The measurement through the fetch adapter; runs in a child process, like the direct one. */
+async function runFetch(): Promise<Omit<MemoryResult, 'calibration' | 'direct'>> {
   const store = memoryStore({ maxBytes: process.env.BENCH_MEMORY_CONTROL ? 1 : '64mb' })
   const cached = cacheResponse(handlerFor(), { cache: createCache({ store, ttl: '1h' }) })
   // Warm the code path (JIT, module state) before the baseline.
@@ -222,7 +205,6 @@ export async function runMemory(): Promise<MemoryResult> {
   const heap0 = heapBytes()
   let peak = rss0
   const t0 = performance.now()
-  console.log(`memory: ${KEYS} distinct URLs through the fetch adapter, ${BODY_BYTES} B bodies, maxBytes 64mb`)
   const step = 50_000
   for (let from = 0; from < KEYS; from += step) {
     await drive(cached, from, Math.min(KEYS, from + step))
@@ -240,7 +222,7 @@ export async function runMemory(): Promise<MemoryResult> {
   await new Promise((resolve) => setTimeout(resolve, 500))
   const rssGrowthCompacted = process.memoryUsage().rss - rss0
   const newSpaceGrowth = newSpaceSize() - newSpace0
-  const result: MemoryResult = {
+  return {
     keys: KEYS,
     bodyBytes: BODY_BYTES,
     maxBytes: MAX_BYTES,
@@ -254,20 +236,60 @@ export async function runMemory(): Promise<MemoryResult> {
     entriesKept: store.size().entries,
     accountedBytes: store.size().bytes,
     seconds,
-    calibration,
-    direct,
   }
+}
+
+const MODES = { '--direct': runDirect, '--fetch': runFetch, '--calibrate': calibrate } as const
+type Mode = keyof typeof MODES
+
+/** Runs one mode of this script in a fresh process: its progress lines go through, its last line is the result. */
+async function inChild<M extends Mode>(mode: M): Promise<Awaited<ReturnType<(typeof MODES)[M]>>> {
+  const child = spawnNode('../memory.ts', [mode], undefined, ['--expose-gc'])
+  let pending = ''
+  let last = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n')
+    pending = lines.pop()!
+    for (const line of lines) {
+      // Held back one line: the last one is the result, not progress.
+      if (last !== '') console.log(last)
+      last = line
+    }
+  })
+  // 'close', not 'exit': the result may still be in the pipe when the process exits.
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  if (code !== 0) throw new Error(`memory measurement ${mode} exited with ${code}`)
+  return JSON.parse(pending.trim() || last) as Awaited<ReturnType<(typeof MODES)[M]>>
+}
+
+export async function runMemory(): Promise<MemoryResult> {
+  console.log(`memory: ${KEYS} distinct keys through the engine directly (beginFill + commit), in a child process`)
+  const direct = await inChild('--direct')
   console.log(
-    `  rss growth ${(result.rssGrowth / 2 ** 20).toFixed(1)} MB (${(result.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
-      `after a compacting GC ${(result.rssGrowthCompacted / 2 ** 20).toFixed(1)} MB (${(result.rssGrowthCompacted / MAX_BYTES).toFixed(2)} ×), ` +
-      `heap slack ${(result.heapSlack / 2 ** 20).toFixed(1)} MB (young generation +${(result.newSpaceGrowth / 2 ** 20).toFixed(1)} MB), ` +
-      `heap+external growth ${(result.heapGrowth / 2 ** 20).toFixed(1)} MB, ${result.entriesKept} entries, ${seconds.toFixed(0)} s; ` +
-      `after ${IDLE_MS / 1000} s idle rss growth ${(result.rssGrowthIdle! / 2 ** 20).toFixed(1)} MB`,
+    `  rss growth ${(direct.rssGrowth / 2 ** 20).toFixed(1)} MB (${(direct.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
+      `heap+external growth ${(direct.heapGrowth / 2 ** 20).toFixed(1)} MB, ${direct.entriesKept} entries, ${direct.seconds.toFixed(0)} s`,
   )
-  return result
+  console.log(
+    `memory: ${KEYS} distinct URLs through the fetch adapter, ${BODY_BYTES} B bodies, maxBytes 64mb, in a child process`,
+  )
+  const fetched = await inChild('--fetch')
+  console.log(
+    `  rss growth ${(fetched.rssGrowth / 2 ** 20).toFixed(1)} MB (${(fetched.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
+      `after a compacting GC ${(fetched.rssGrowthCompacted / 2 ** 20).toFixed(1)} MB (${(fetched.rssGrowthCompacted / MAX_BYTES).toFixed(2)} ×), ` +
+      `heap slack ${(fetched.heapSlack / 2 ** 20).toFixed(1)} MB (young generation +${(fetched.newSpaceGrowth / 2 ** 20).toFixed(1)} MB), ` +
+      `heap+external growth ${(fetched.heapGrowth / 2 ** 20).toFixed(1)} MB, ${fetched.entriesKept} entries, ${fetched.seconds.toFixed(0)} s; ` +
+      `after ${IDLE_MS / 1000} s idle rss growth ${(fetched.rssGrowthIdle! / 2 ** 20).toFixed(1)} MB`,
+  )
+  console.log(`memory: calibrating per-entry size over ${CALIBRATION_KEYS} entries, in a child process`)
+  const calibration = await inChild('--calibrate')
+  console.log(
+    `  real ${Math.round(calibration.realPerEntry)} B/entry, accounted ${Math.round(calibration.accountedPerEntry)} B/entry`,
+  )
+  return { ...fetched, calibration, direct }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv.includes('--direct')) process.stdout.write(`${JSON.stringify(await runDirect())}\n`)
+  const mode = (Object.keys(MODES) as Mode[]).find((flag) => process.argv.includes(flag))
+  if (mode !== undefined) process.stdout.write(`${JSON.stringify(await MODES[mode]())}\n`)
   else await saveResult('memory', await runMemory())
 }

@@ -50,7 +50,9 @@ ${measured(saved)}
 
 ${fmtInt(r.keys)} distinct URLs (${r.bodyBytes}-byte JSON bodies) sent in-process through the fetch adapter
 (\`cacheResponse(handler, { cache })\`, one \`Request\` per URL, each a miss that fills and stores, as in a
-server) into \`memoryStore({ maxBytes: '64mb' })\`. RSS measured after forced GC before and after (node --expose-gc).
+server) into \`memoryStore({ maxBytes: '64mb' })\`. RSS measured after forced GC before and after (node --expose-gc),
+in a process of its own (the per-entry calibration below runs in another), so that no figure benefits from pages
+freed by earlier work in the same process.
 ${
   d
     ? `The second column drives as many distinct keys, with the same bodies and response metadata, through the
