@@ -1,12 +1,6 @@
 // Cache-hit throughput per framework, side by side with the framework's constant response (the
 // limit) and with peers, in one run: `npm run bench:throughput`. Rounds are interleaved, and each
-// ratio is the median of per-round ratios to the constant response.
-//
-// Paired (the default): each variant is loaded at the same time as the constant response, both
-// servers on the server CPU and both load generators on the load CPU, so that both see the same
-// machine. On a shared box whose speed swings by a third from one second to the next, ratios of
-// runs taken seconds apart moved by ±10% per round; paired, by a few percent. BENCH_PAIRED=0
-// measures one server at a time instead.
+// ratio is the median of per-round ratios to the same round's constant response.
 import { ROUTES, type BodyKind } from './lib/bodies.js'
 import { startServer, runLoad, type BenchServer } from './lib/proc.js'
 import type { LoadResult } from './lib/load-worker.js'
@@ -24,7 +18,6 @@ const PIPELINING = envNumber('BENCH_PIPELINING', 10)
 const FRAMEWORKS = (envList('BENCH_FRAMEWORKS') ?? ['fastify', 'hono', 'express']) as Framework[]
 const BODIES = (envList('BENCH_BODIES') ?? ['html', 'json']) as BodyKind[]
 const ONLY = envList('BENCH_VARIANTS')
-const PAIRED = process.env.BENCH_PAIRED !== '0'
 
 /** One line of the table: a framework, a body, a variant (`memory-304` is a conditional hit). */
 export interface ThroughputRow {
@@ -38,9 +31,6 @@ export interface ThroughputRow {
   /** Server CPU use during the run, in cores (1 = saturated). */
   readonly busy: number[]
   readonly p99: number[]
-  /** Paired runs: the constant response's figures measured at the same time, per round. */
-  readonly baseRps: number[]
-  readonly basePerCpu: number[]
   /** Medians of the per-round ratios to the constant response. */
   rpsRatio?: number
   perCpuRatio?: number
@@ -76,60 +66,26 @@ async function preflight(server: BenchServer, body: BodyKind, variant: Variant):
   return undefined
 }
 
-interface Sample {
-  readonly result: LoadResult
-  readonly rps: number
-  readonly perCpu: number
-  readonly busy: number
-}
-
-/** Loads `m` (and, when given, `base` at the same time) for `duration` seconds. */
-async function measure(
-  m: Measurement,
-  base: Measurement | undefined,
-  duration: number,
-  redis: number,
-  record: boolean,
-): Promise<void> {
+async function measure(m: Measurement, duration: number, redis: number, record: boolean): Promise<void> {
   const cpu0 = m.server.cpuSeconds()
-  const baseCpu0 = base?.server.cpuSeconds() ?? 0
   const redis0 = processCpuSeconds(redis)
-  const [result, baseResult] = await Promise.all([load(m, duration), base && load(base, duration)])
-  const cpu = m.server.cpuSeconds() - cpu0
-  const redisCpu = /tiered|redis/.test(m.row.variant) ? processCpuSeconds(redis) - redis0 : 0
-  const sample = check(m, result, cpu + redisCpu, duration)
-  const baseSample = base && baseResult && check(base, baseResult, base.server.cpuSeconds() - baseCpu0, duration)
-  if (!record) return
-  m.row.rps.push(sample.rps)
-  m.row.perCpu.push(sample.perCpu)
-  m.row.busy.push(sample.busy)
-  m.row.p99.push(result.p99)
-  if (base && baseSample) {
-    m.row.baseRps.push(baseSample.rps)
-    m.row.basePerCpu.push(baseSample.perCpu)
-    // The constant response's own figures: every run it was paired in.
-    base.row.rps.push(baseSample.rps)
-    base.row.perCpu.push(baseSample.perCpu)
-    base.row.busy.push(baseSample.busy)
-    base.row.p99.push(baseSample.result.p99)
-  }
-}
-
-function load(m: Measurement, duration: number): Promise<LoadResult> {
-  return runLoad<LoadResult>({
+  const result = await runLoad<LoadResult & { duration?: number }>({
     url: m.server.url + ROUTES[m.row.body].path,
     duration,
     connections: CONNECTIONS,
     pipelining: PIPELINING,
     headers: m.headers,
   })
-}
-
-function check(m: Measurement, result: LoadResult, cpu: number, duration: number): Sample {
+  const cpu = m.server.cpuSeconds() - cpu0
+  const redisCpu = /tiered|redis/.test(m.row.variant) ? processCpuSeconds(redis) - redis0 : 0
   const expected = result.statuses[String(m.expectStatus)] ?? 0
   if (result.errors > 0 || expected !== result.requests)
     m.row.anomalies.push(`errors ${result.errors}, statuses ${JSON.stringify(result.statuses)}`)
-  return { result, rps: result.rps, perCpu: result.requests / cpu, busy: cpu / duration }
+  if (!record) return
+  m.row.rps.push(result.rps)
+  m.row.perCpu.push(result.requests / (cpu + redisCpu))
+  m.row.busy.push(cpu / duration)
+  m.row.p99.push(result.p99)
 }
 
 async function benchFramework(framework: Framework, out: ThroughputResult, redis: number | undefined): Promise<void> {
@@ -175,23 +131,17 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
         }
       }
     }
-    // Paired: every variant runs beside its body's constant response, which is not measured alone.
-    const baseOf = (m: Measurement): Measurement | undefined =>
-      PAIRED ? plan.find((other) => other.row.variant === 'const' && other.row.body === m.row.body) : undefined
-    const measured = PAIRED ? plan.filter((m) => m.row.variant !== 'const') : plan
-    for (const m of measured) await measure(m, baseOf(m), WARMUP, redis ?? 0, false)
+    for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so that no variant always runs first or last.
-      const shift = (round * Math.max(1, Math.floor(measured.length / ROUNDS))) % measured.length
-      const order = [...measured.slice(shift), ...measured.slice(0, shift)]
+      const shift = (round * Math.max(1, Math.floor(plan.length / ROUNDS))) % plan.length
+      const order = [...plan.slice(shift), ...plan.slice(0, shift)]
       for (const m of order) {
-        const base = baseOf(m)
-        await measure(m, base, DURATION, redis ?? 0, true)
+        await measure(m, DURATION, redis ?? 0, true)
         const last = m.row.rps.length - 1
-        const beside = base ? ` (const beside it: ${Math.round(m.row.basePerCpu[last]!)} req/CPU-s)` : ''
         console.log(
           `  ${framework.padEnd(7)} ${m.row.body.padEnd(4)} ${m.row.variant.padEnd(18)} round ${round + 1}: ` +
-            `${Math.round(m.row.rps[last]!)} req/s, ${Math.round(m.row.perCpu[last]!)} req/CPU-s, server busy ${m.row.busy[last]!.toFixed(2)}${beside}`,
+            `${Math.round(m.row.rps[last]!)} req/s, ${Math.round(m.row.perCpu[last]!)} req/CPU-s, server busy ${m.row.busy[last]!.toFixed(2)}`,
         )
       }
     }
@@ -199,18 +149,11 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
       const rows = plan.map((m) => m.row).filter((row, i, all) => row.body === body && all.indexOf(row) === i)
       const base = rows.find((row) => row.variant === 'const')
       for (const row of rows) {
-        if (PAIRED && row !== base) {
-          row.rpsRatio = median(row.rps.map((v, i) => v / row.baseRps[i]!))
-          row.perCpuRatio = median(row.perCpu.map((v, i) => v / row.basePerCpu[i]!))
-        } else if (base) {
+        if (base) {
           row.rpsRatio = median(row.rps.map((v, i) => v / base.rps[i]!))
           row.perCpuRatio = median(row.perCpu.map((v, i) => v / base.perCpu[i]!))
         }
         out.rows.push(row)
-      }
-      if (PAIRED && base) {
-        base.rpsRatio = 1
-        base.perCpuRatio = 1
       }
     }
   } finally {
@@ -219,37 +162,18 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
 }
 
 function newRow(framework: Framework, body: BodyKind, variant: string): ThroughputRow {
-  return {
-    framework,
-    body,
-    variant,
-    rps: [],
-    perCpu: [],
-    busy: [],
-    p99: [],
-    baseRps: [],
-    basePerCpu: [],
-    anomalies: [],
-  }
+  return { framework, body, variant, rps: [], perCpu: [], busy: [], p99: [], anomalies: [] }
 }
 
 export async function runThroughput(): Promise<ThroughputResult> {
   const redis = await redisPid()
   const out: ThroughputResult = {
-    settings: {
-      rounds: ROUNDS,
-      duration: DURATION,
-      warmup: WARMUP,
-      connections: CONNECTIONS,
-      pipelining: PIPELINING,
-      paired: PAIRED,
-    },
+    settings: { rounds: ROUNDS, duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, pipelining: PIPELINING },
     rows: [],
     skipped: [],
   }
   console.log(
-    `throughput: ${ROUNDS} rounds × ${DURATION} s per variant, ${CONNECTIONS} connections × ${PIPELINING} pipelined` +
-      (PAIRED ? ', each beside the constant response' : ', one server at a time'),
+    `throughput: ${ROUNDS} rounds × ${DURATION} s per variant, ${CONNECTIONS} connections × ${PIPELINING} pipelined`,
   )
   try {
     for (const framework of FRAMEWORKS) await benchFramework(framework, out, redis)

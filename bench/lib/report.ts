@@ -51,14 +51,7 @@ function throughputSection(saved: Saved<ThroughputResult> | undefined): string {
 ${header(saved)}
 ${s.rounds} interleaved rounds × ${s.duration} s per variant after a ${s.warmup} s warm-up; autocannon with
 ${s.connections} connections × ${s.pipelining} pipelined requests. Ratios are medians of per-round ratios to the
-same framework's constant response (\`const\`), ${
-    s.paired
-      ? `loaded **at the same time** as the variant (paired): both servers share the server CPU and both load
-generators the load CPU, so both see the same machine (this shared box's speed swings by a third between
-seconds, which moved sequential ratios by ±10% per round). The \`const\` row's own figures are those of every
-run it was paired in. \`BENCH_PAIRED=0\` measures one server at a time`
-      : 'measured alone, in the same round'
-  }. **req/CPU-s** is requests served per CPU-second
+same framework's constant response (\`const\`) in the same round. **req/CPU-s** is requests served per CPU-second
 of the server process (plus the Redis server's CPU for the tiered and Redis variants): the throughput the server
 reaches when its core is saturated. With one core for autocannon, the load generator is often the bottleneck
 (\`server busy\` < 1), which compresses **req/s** ratios toward 1; the targets are therefore judged on req/CPU-s.
