@@ -58,7 +58,10 @@ export interface Store {
    */
   set(key: string, entry: CacheEntry, ttlMs: number, lock?: FillLock): MaybePromise<void>
   delete(key: string): MaybePromise<void>
-  /** Removes every entry (and tag version) of this store. */
+  /**
+   * Removes every entry of this store. Tag versions may go with them (Redis) or stay (memory:
+   * versions only ever grow); either way no entry filled before the clear is served after it.
+   */
   clear(): MaybePromise<void>
   /** The current version of each tag (0 for a tag never invalidated), in the same order. */
   tagVersions(tags: readonly string[]): MaybePromise<readonly number[]>
@@ -88,11 +91,11 @@ export function entrySize(key: string, entry: CacheEntry): number {
   return ENTRY_OVERHEAD + key.length * 2 + entry.body.byteLength + metaSize(entry.meta) + tagBytes
 }
 
-// What an entry costs beyond its body, key and metadata strings: the entry, meta and tag arrays,
-// the memory store's slot and LRU/map links, the Uint8Array with its ArrayBuffer and backing store,
-// and the headers prepared for hits (stored-response.ts). Measured with bench/memory.ts: a response
-// with a 64-byte body took 1.79 KB of heap, of which the rest of this estimate covered 0.9 KB; 1.1 KB
-// here keeps RSS growth under 1.2 x maxBytes with 1M distinct URLs (see bench/RESULTS.md).
+// What an entry held as JS objects costs beyond its body, key and metadata strings: the entry, meta
+// and tag arrays, the Uint8Array with its ArrayBuffer and backing store, and the headers prepared
+// for hits (stored-response.ts). The memory store counts it for the entries it has decoded to serve
+// hits; the records it keeps in slabs are counted by their bytes. Measured with bench/memory.ts: a
+// response with a 64-byte body took 1.79 KB of heap, of which the rest of this estimate covered 0.9 KB.
 const ENTRY_OVERHEAD = 1100
 
 function metaSize(meta: EntryMetaValue): number {
