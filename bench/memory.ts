@@ -152,11 +152,19 @@ async function driveDirect(cache: ReturnType<typeof createCache>, from: number, 
   }
 }
 
-/** The direct measurement; runs in a child process so that no other run's garbage or freed pages skew it. */
-async function runDirect(): Promise<DirectResult> {
-  const store = memoryStore({ maxBytes: '64mb' })
-  const cache = createCache({ store, ttl: '1h' })
-  await driveDirect(cache, 0, 1000)
+type MemoryStore = ReturnType<typeof memoryStore>
+
+/**
+ * Drives KEYS distinct keys into `store` after a warm-up, and measures what the process grew by.
+ * `driveRange(from, to)` stores keys `from` to `to`; `progress` prints every 200,000 keys.
+ */
+async function measureGrowth(
+  store: MemoryStore,
+  driveRange: (from: number, to: number) => Promise<void>,
+  progress: boolean,
+): Promise<DirectResult> {
+  // Warm the code path (JIT, module state) before the baseline.
+  await driveRange(0, 1000)
   await store.clear()
   settle()
   const rss0 = process.memoryUsage().rss
@@ -166,8 +174,12 @@ async function runDirect(): Promise<DirectResult> {
   const t0 = performance.now()
   const step = 50_000
   for (let from = 0; from < KEYS; from += step) {
-    await driveDirect(cache, from, Math.min(KEYS, from + step))
+    await driveRange(from, Math.min(KEYS, from + step))
     peak = Math.max(peak, process.memoryUsage().rss)
+    if (progress && (from / step) % 4 === 3)
+      console.log(
+        `  ${from + step} keys: rss +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(1)} MB, ${store.size().entries} entries`,
+      )
   }
   const seconds = (performance.now() - t0) / 1000
   settle()
@@ -192,51 +204,19 @@ async function runDirect(): Promise<DirectResult> {
   }
 }
 
+/** The direct measurement; runs in a child process so that no other run's garbage or freed pages skew it. */
+async function runDirect(): Promise<DirectResult> {
+  const store = memoryStore({ maxBytes: '64mb' })
+  const cache = createCache({ store, ttl: '1h' })
+  return measureGrowth(store, (from, to) => driveDirect(cache, from, to), false)
+}
+
 /** The measurement through the fetch adapter; runs in a child process, like the direct one. */
 async function runFetch(): Promise<Omit<MemoryResult, 'calibration' | 'direct'>> {
   const store = memoryStore({ maxBytes: process.env.BENCH_MEMORY_CONTROL ? 1 : '64mb' })
   const cached = cacheResponse(handlerFor(), { cache: createCache({ store, ttl: '1h' }) })
-  // Warm the code path (JIT, module state) before the baseline.
-  await drive(cached, 0, 1000)
-  await store.clear()
-  settle()
-  const rss0 = process.memoryUsage().rss
-  const newSpace0 = newSpaceSize()
-  const heap0 = heapBytes()
-  let peak = rss0
-  const t0 = performance.now()
-  const step = 50_000
-  for (let from = 0; from < KEYS; from += step) {
-    await drive(cached, from, Math.min(KEYS, from + step))
-    peak = Math.max(peak, process.memoryUsage().rss)
-    if ((from / step) % 4 === 3)
-      console.log(
-        `  ${from + step} keys: rss +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(1)} MB, ${store.size().entries} entries`,
-      )
-  }
-  const seconds = (performance.now() - t0) / 1000
-  settle()
-  const rssGrowth = process.memoryUsage().rss - rss0
-  const usage = process.memoryUsage()
-  settleHard()
-  await new Promise((resolve) => setTimeout(resolve, 500))
-  const rssGrowthCompacted = process.memoryUsage().rss - rss0
-  const newSpaceGrowth = newSpaceSize() - newSpace0
-  return {
-    keys: KEYS,
-    bodyBytes: BODY_BYTES,
-    maxBytes: MAX_BYTES,
-    rssGrowth,
-    rssGrowthCompacted,
-    rssGrowthIdle: await idleGrowth(rss0),
-    heapSlack: usage.heapTotal - usage.heapUsed,
-    newSpaceGrowth,
-    peakRssGrowth: peak - rss0,
-    heapGrowth: heapBytes() - heap0,
-    entriesKept: store.size().entries,
-    accountedBytes: store.size().bytes,
-    seconds,
-  }
+  const growth = await measureGrowth(store, (from, to) => drive(cached, from, to), true)
+  return { ...growth, newSpaceGrowth: growth.newSpaceGrowth ?? 0, bodyBytes: BODY_BYTES, maxBytes: MAX_BYTES }
 }
 
 const MODES = { '--direct': runDirect, '--fetch': runFetch, '--calibrate': calibrate } as const
