@@ -205,8 +205,18 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       epoch++
       await runScript(client, INVALIDATE, tags.map(keys.tag), [keys.busChannel, busMessage({ kind: 'tags', tags })])
     },
-    acquireFillLock: (key, ttlMs) => acquireFillLock(client, keys, key, ttlMs),
-    waitForFill: (key, timeoutMs) => waitForFill(client, subscriber, keys, key, timeoutMs),
+    // A read of the key sent before the lock was taken, or before another process's fill ended,
+    // may predate that fill's write: the double-check read after either must not share it (it
+    // would report a miss, and a second process would run the origin).
+    acquireFillLock: async (key, ttlMs) => {
+      const lock = await acquireFillLock(client, keys, key, ttlMs)
+      reading.delete(key)
+      return lock
+    },
+    waitForFill: async (key, timeoutMs) => {
+      await waitForFill(client, subscriber, keys, key, timeoutMs)
+      reading.delete(key)
+    },
     async close() {
       subscriber.close()
     },
