@@ -68,6 +68,19 @@ export class SlabArena {
     return this.slabs[id]!
   }
 
+  /**
+   * The shared slab appending this record would add to `heldBytes`: none when the current slab or
+   * a spare takes it. A record with a buffer of its own counts none either: its exact size is known
+   * once encoded, and freeing it gives malloc back exactly what it took.
+   */
+  newSlabFor(entry: CacheEntry, header: string): number {
+    const bound = recordBound(header, entry)
+    if (this.slabSize === 0 || bound > this.slabSize / 4) return 0
+    const slab = this.current
+    if ((slab !== undefined && slab.used + bound <= slab.bytes.byteLength) || this.spares.length > 0) return 0
+    return this.slabSize + SLAB_OVERHEAD
+  }
+
   append(slot: number, entry: CacheEntry, header: string): void {
     const bound = recordBound(header, entry)
     if (this.slabSize === 0 || bound > this.slabSize / 4) {
