@@ -96,6 +96,23 @@ describe('memory store records', () => {
     expect(kept).toBeGreaterThan(1_000)
   })
 
+  it('once full, evicts about a slab at a time: the slab it empties is the next one it fills', () => {
+    // 8 MB: slabs of 256 KB (1/32 of the bound). Taking a new slab before evicting emptied three
+    // slabs for each one freed: the entry count swung by three slabs' worth (843 of ~8,900 here).
+    const store = memoryStore({ maxBytes: '8mb' })
+    let fewest = Infinity
+    let most = 0
+    for (let i = 0; i < 60_000; i++) {
+      store.set(`GET example.test/items/${i}`, entry(i, 600), 60_000)
+      if (i < 20_000) continue
+      fewest = Math.min(fewest, store.size().entries)
+      most = Math.max(most, store.size().entries)
+    }
+    expect(store.size().bytes).toBeLessThanOrEqual(8 * 2 ** 20)
+    expect(most - fewest).toBeLessThan((2 * most) / 32)
+    expectSame(read(store, 'GET example.test/items/59999'), entry(59_999, 600))
+  })
+
   it('gives all its memory back once empty', () => {
     const store = memoryStore({ maxBytes: '1mb' })
     for (let i = 0; i < 100; i++) store.set(`k${i}`, entry(i), 60_000)
