@@ -27,6 +27,19 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
   // Refresh requests are recognised by object identity (see node-subrequest.ts).
   const refreshing = new WeakMap<IncomingMessage, OriginFill>()
 
+  // Stale-while-revalidate: the stale entry has been answered; the same URL goes again through
+  // the whole app (its other middleware included) as a synthetic request whose response only
+  // feeds the cache. Express has no inject API and a route cannot be re-entered for one request.
+  const backgroundRefresh = (fill: OriginFill, req: Request): void => {
+    dispatchSubrequest(
+      rootDispatch(req),
+      req.originalUrl,
+      req.headers,
+      (synthetic) => refreshing.set(synthetic, fill),
+      () => fill.abandon(),
+    )
+  }
+
   return function cachefrontMiddleware(req: Request, res: Response, next: NextFunction): void {
     const refresh = refreshing.get(req)
     if (refresh !== undefined) {
@@ -34,19 +47,7 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
       return next()
     }
     const view = expressView(req)
-    // Stale-while-revalidate: the stale entry has been answered; the same URL goes again through
-    // the whole app (its other middleware included) as a synthetic request whose response only
-    // feeds the cache. Express has no inject API and a route cannot be re-entered for one request.
-    const backgroundRefresh = (fill: OriginFill): void => {
-      dispatchSubrequest(
-        rootDispatch(req),
-        req.originalUrl,
-        req.headers,
-        (synthetic) => refreshing.set(synthetic, fill),
-        () => fill.abandon(),
-      )
-    }
-    const start = startRequest(route, view, backgroundRefresh, scanNodeHeaders(req.headers, route.headerTable))
+    const start = startRequest(route, view, scanNodeHeaders(req.headers, route.headerTable), backgroundRefresh, req)
     if (start instanceof Promise) start.then((decided) => run(decided, route, view, req, res, next), next)
     else run(start, route, view, req, res, next)
   }

@@ -88,6 +88,27 @@ function onRequest(
   refreshes: Map<string, OriginFill>,
   fills: WeakMap<FastifyRequest, FillState>,
 ): onRequestHookHandler {
+  // Stale-while-revalidate: the same URL goes again through the app with `inject`, so hooks,
+  // serializers and templates run as for a client; its response only feeds the cache.
+  const refresh = (fill: OriginFill, request: FastifyRequest): void => {
+    const id = randomUUID()
+    refreshes.set(id, fill)
+    app
+      .inject({
+        method: 'GET',
+        url: request.url,
+        headers: { ...refreshHeaders(request.headers), [REFRESH_HEADER]: id },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => route.cache.reportError(refreshFailed(error)),
+      )
+      .finally(() => {
+        refreshes.delete(id)
+        fill.abandon()
+      })
+  }
+
   return function cachefrontOnRequest(request, reply, done) {
     const view = fastifyView(request)
     const refreshId = request.headers[REFRESH_HEADER]
@@ -97,27 +118,7 @@ function onRequest(
       fills.set(request, { fill: refreshing, view })
       return done()
     }
-    // Stale-while-revalidate: the same URL goes again through the app with `inject`, so hooks,
-    // serializers and templates run as for a client; its response only feeds the cache.
-    const refresh = (fill: OriginFill): void => {
-      const id = randomUUID()
-      refreshes.set(id, fill)
-      app
-        .inject({
-          method: 'GET',
-          url: request.url,
-          headers: { ...refreshHeaders(request.headers), [REFRESH_HEADER]: id },
-        })
-        .then(
-          () => undefined,
-          (error: unknown) => route.cache.reportError(refreshFailed(error)),
-        )
-        .finally(() => {
-          refreshes.delete(id)
-          fill.abandon()
-        })
-    }
-    const start = startRequest(route, view, refresh, scanNodeHeaders(request.headers, route.headerTable))
+    const start = startRequest(route, view, scanNodeHeaders(request.headers, route.headerTable), refresh, request)
     if (start instanceof Promise)
       start.then((decided) => begin(decided, route, view, request, reply, fills, done), done)
     else begin(start, route, view, request, reply, fills, done)

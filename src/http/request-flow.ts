@@ -9,7 +9,6 @@ import { commitResponse } from './commit.js'
 import { usableFilledEntry } from './filled-entry.js'
 import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
 import { nodeFacts, nodeHeaderPairs, storedVary, type NodeHeaders } from './node-headers.js'
-import { ANY_HEADERS } from './header-scan.js'
 import { abandonReason, clientForcesRefresh, requestBypass, responseNotStored } from './policy.js'
 import type { RequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
@@ -55,18 +54,24 @@ export interface OriginFill {
   abandon(): void
 }
 
-/** Runs the handler again in the background for a stale entry, reporting to `fill`. */
-export type BackgroundRefresh = (fill: OriginFill) => void
+/**
+ * Runs the handler again in the background for a stale entry of `request`, reporting to `fill`.
+ * `target` is the per-request object the adapter gave `startRequest`: one function serves every
+ * request, where a closure per request would be built on every hit and called on few.
+ */
+export type BackgroundRefresh<T> = (fill: OriginFill, target: T, route: RoutePlan, request: RequestView) => void
 
 /**
  * Decides how `request` on `route` is answered; synchronous on a memory-store hit. `present`: the
  * header groups the request has, from `scanNodeHeaders` where the adapter can list them.
+ * A stale entry served under stale-while-revalidate calls `refresh(fill, target)`.
  */
-export function startRequest(
+export function startRequest<T>(
   route: RoutePlan,
   request: RequestView,
-  refresh: BackgroundRefresh | undefined,
-  present: number = ANY_HEADERS,
+  present: number,
+  refresh: BackgroundRefresh<T>,
+  target: T,
 ): MaybePromise<RequestStart> {
   const bypass = requestBypass(route, request, present)
   if (bypass !== undefined) {
@@ -87,18 +92,20 @@ export function startRequest(
   if (clientForcesRefresh(route, request, present)) return miss(route, cache, key, request, undefined, 'request')
   const now = cache.now()
   const found = lookup(cache, key, request, now)
-  if (found instanceof Promise) return found.then((entry) => answer(route, cache, key, request, now, entry, refresh))
-  return answer(route, cache, key, request, now, found, refresh)
+  if (found instanceof Promise)
+    return found.then((entry) => answer(route, cache, key, request, now, entry, refresh, target))
+  return answer(route, cache, key, request, now, found, refresh, target)
 }
 
-function answer(
+function answer<T>(
   route: RoutePlan,
   cache: Cache,
   key: string,
   request: RequestView,
   now: number,
   entry: CacheEntry | undefined,
-  refresh: BackgroundRefresh | undefined,
+  refresh: BackgroundRefresh<T>,
+  target: T,
 ): MaybePromise<RequestStart> {
   if (entry !== undefined) {
     const state = entryState(entry, now)
@@ -108,8 +115,7 @@ function answer(
     }
     if (state === EntryState.Stale) {
       cache.record('stale')
-      if (refresh !== undefined && cache.inflight(key) === undefined)
-        backgroundRefresh(route, cache, key, request, refresh)
+      if (cache.inflight(key) === undefined) backgroundRefresh(route, cache, key, request, refresh, target)
       return { kind: 'serve', entry, cacheStatus: staleHitStatus(ttlSeconds(entry, now)) }
     }
   }
@@ -163,12 +169,13 @@ async function miss(
   return { kind: 'fill', fill: originFill(route, cache, leader, key, plan, request, stale, fwd, false) }
 }
 
-function backgroundRefresh(
+function backgroundRefresh<T>(
   route: RoutePlan,
   cache: Cache,
   key: string,
   request: RequestView,
-  refresh: BackgroundRefresh,
+  refresh: BackgroundRefresh<T>,
+  target: T,
 ): void {
   let plan: FillPlan
   try {
@@ -180,7 +187,7 @@ function backgroundRefresh(
   const run = async (): Promise<void> => {
     const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
     if (ready !== undefined) return
-    refresh(originFill(route, cache, leader, key, plan, request, undefined, 'stale', true))
+    refresh(originFill(route, cache, leader, key, plan, request, undefined, 'stale', true), target, route, request)
   }
   run().catch((error: unknown) => {
     leader.abandon()

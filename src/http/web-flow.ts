@@ -33,8 +33,7 @@ export function handleWebRequest(
   handler: WebHandler,
   present: number = ANY_HEADERS,
 ): Response | Promise<Response> {
-  const backgroundRefresh = (fill: OriginFill): void => runRefresh(route, request, fill, handler)
-  const start = startRequest(route, request, backgroundRefresh, present)
+  const start = startRequest(route, request, present, runRefresh, handler)
   if (start instanceof Promise) return start.then((decided) => act(route, request, decided, handler))
   return act(route, request, start, handler)
 }
@@ -100,7 +99,7 @@ async function runFill(
 }
 
 // A background refresh: the same fill steps, with a response that goes nowhere but the cache.
-function runRefresh(route: RoutePlan, request: RequestView, fill: OriginFill, handler: WebHandler): void {
+function runRefresh(fill: OriginFill, handler: WebHandler, route: RoutePlan, request: RequestView): void {
   runFill(route, request, fill, () => handler.refresh())
     .then((response) => response.body?.cancel())
     .catch((error: unknown) => {
