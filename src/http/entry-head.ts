@@ -31,7 +31,8 @@ export function entryHead(
   const notModified = ifNoneMatchMatches(request.header('if-none-match'), ready.etag)
   const status = notModified ? 304 : ready.status
   if (!withAge) {
-    const headers: Record<string, string> = { ...ready.record }
+    // Once per fill, not per hit: no memo.
+    const headers: Record<string, string> = notModified ? { ...ready.notModifiedRecord } : { ...ready.record }
     delete headers['age']
     headers[CACHE_STATUS_HEADER] = cacheStatus
     return { status, headers, notModified, ready }

@@ -110,6 +110,23 @@ describe('hono on @hono/node-server: answers without a body', () => {
     expect(next.rest).toBe(BODY)
   })
 
+  it("a miss whose fresh response matches the client's If-None-Match is a 304 of the same shape", async () => {
+    // The client holds the page from before (its ETag, from another process); this one has not
+    // cached it yet: the origin runs, and its response, stored, matches the client's validator.
+    const etag = await etagOf(await start())
+    const port = await start()
+    const [notModified, next] = await twoOnOneConnection(port, get(`If-None-Match: ${etag}\r\n`), get())
+    expect(notModified.status).toBe(304)
+    expect(notModified.headers.get('cache-status')?.[0]).toMatch(/fwd=miss; stored/)
+    expect(notModified.headers.get('etag')).toEqual([etag])
+    expect(notModified.headers.has('content-length')).toBe(false)
+    expect(notModified.headers.has('content-type')).toBe(false)
+    expect(notModified.rest).toBe('')
+    // Pipelined behind it, the next request joined the same fill: the connection is intact.
+    expect(next.status).toBe(200)
+    expect(next.rest).toBe(BODY)
+  })
+
   it("a HEAD hit carries the GET's Content-Length and no body", async () => {
     const port = await start()
     await etagOf(port)

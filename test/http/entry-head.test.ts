@@ -55,6 +55,16 @@ describe('entry head', () => {
     expect(entryHead(entry, request(), hitStatus(59), 11_000).headers.age).toBe('1')
   })
 
+  it("the origin's own answer as a 304 (its validator matched the client's) carries a 304's headers", () => {
+    const etag = entryHead(entry, request(), hitStatus(59), 11_000).ready.etag
+    const own = entryHead(entry, request({ 'if-none-match': etag }), 'cachefront; fwd=miss; stored', 11_000, false)
+    expect(own.status).toBe(304)
+    expect(own.headers.etag).toBe(etag)
+    expect(own.headers['content-type']).toBeUndefined()
+    expect(own.headers['content-length']).toBeUndefined()
+    expect(own.headers.age).toBeUndefined()
+  })
+
   it('hands Node a Buffer view of the stored body, without copying it', () => {
     const ready = entryHead(entry, request(), hitStatus(59), 11_000).ready
     expect(Buffer.isBuffer(ready.body)).toBe(true)
