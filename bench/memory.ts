@@ -17,6 +17,8 @@ import { envNumber } from './lib/stats.js'
 const KEYS = envNumber('BENCH_KEYS', 1_000_000)
 const BODY_BYTES = envNumber('BENCH_MEMORY_BODY', 256)
 const CALIBRATION_KEYS = envNumber('BENCH_CALIBRATION_KEYS', 50_000)
+// Enough keys to grow V8's young generation to its working size (it is there after about 100,000).
+const WARM_KEYS = envNumber('BENCH_WARM_KEYS', 300_000)
 const MAX_BYTES = 64 * 1024 * 1024
 const IDLE_MS = 10_000
 
@@ -42,6 +44,8 @@ export interface MemoryResult {
   readonly calibration: { readonly keys: number; readonly realPerEntry: number; readonly accountedPerEntry: number }
   /** The same keys and bodies through the engine directly (no HTTP objects), in a process of its own. */
   readonly direct?: DirectResult
+  /** Both measurements from the baseline of a process that has already served WARM_KEYS other keys. */
+  readonly warm?: { readonly warmKeys: number; readonly fetch: DirectResult; readonly direct: DirectResult }
 }
 
 /** The store driven through the engine (createCache + beginFill/commit), without Request/Response. */
@@ -141,28 +145,46 @@ function directMeta(i: number): EntryMeta {
   }
 }
 
+// The store copies a committed body into its slabs, so one scratch buffer serves every commit: a
+// fresh buffer per key would add the driver's own malloc garbage (freed only when V8 collects its
+// ArrayBuffer), and this measurement is of the store's own growth.
+const scratch = new Uint8Array(BODY_BYTES + 64)
+const encoder = new TextEncoder()
+
 async function driveDirect(cache: ReturnType<typeof createCache>, from: number, to: number): Promise<void> {
   const plan = { ttl: 3_600_000, staleWhileRevalidate: 0, staleIfError: 0, tags: [] as string[] }
   for (let i = from; i < to; i++) {
     const fill = cache.beginFill(`GET bench.test/items/${i}`, plan)
     const ready = fill.ready
     if (ready instanceof Promise) await ready
-    // Its own bytes, as a fill's collected body would be (not a slice of Node's Buffer pool).
-    fill.commit(directMeta(i), new Uint8Array(Buffer.from(body(i))))
+    const { written } = encoder.encodeInto(body(i), scratch)
+    fill.commit(directMeta(i), scratch.subarray(0, written))
   }
 }
 
 type MemoryStore = ReturnType<typeof memoryStore>
 
+/** A store and what drives keys `from` to `to` into it. */
+interface Run {
+  readonly store: MemoryStore
+  readonly driveRange: (from: number, to: number) => Promise<void>
+}
+
 /**
- * Drives KEYS distinct keys into `store` after a warm-up, and measures what the process grew by.
- * `driveRange(from, to)` stores keys `from` to `to`; `progress` prints every 200,000 keys.
+ * Drives KEYS distinct keys into a new run's store after a warm-up, and measures what the process
+ * grew by. With `warmKeys`, the process first serves that many other keys through a run of its own
+ * (then dropped), so that the baseline is a process that has already been under this load: V8's
+ * young generation grows to its working size (16 MB semi-spaces on 64-bit Node) under any
+ * sustained traffic, cached or not, and a cold baseline would count it as the cache's growth.
+ * `progress` prints every 200,000 keys.
  */
-async function measureGrowth(
-  store: MemoryStore,
-  driveRange: (from: number, to: number) => Promise<void>,
-  progress: boolean,
-): Promise<DirectResult> {
+async function measureGrowth(createRun: () => Run, progress: boolean, warmKeys = 0): Promise<DirectResult> {
+  if (warmKeys > 0) {
+    const warm = createRun()
+    await warm.driveRange(2_000_000_000, 2_000_000_000 + warmKeys)
+    await warm.store.clear()
+  }
+  const { store, driveRange } = createRun()
   // Warm the code path (JIT, module state) before the baseline.
   await driveRange(0, 1000)
   await store.clear()
@@ -204,22 +226,40 @@ async function measureGrowth(
   }
 }
 
-/** The direct measurement; runs in a child process so that no other run's garbage or freed pages skew it. */
-async function runDirect(): Promise<DirectResult> {
+function directRun(): Run {
   const store = memoryStore({ maxBytes: '64mb' })
   const cache = createCache({ store, ttl: '1h' })
-  return measureGrowth(store, (from, to) => driveDirect(cache, from, to), false)
+  return { store, driveRange: (from, to) => driveDirect(cache, from, to) }
+}
+
+function fetchRun(): Run {
+  const store = memoryStore({ maxBytes: process.env.BENCH_MEMORY_CONTROL ? 1 : '64mb' })
+  const cached = cacheResponse(handlerFor(), { cache: createCache({ store, ttl: '1h' }) })
+  return { store, driveRange: (from, to) => drive(cached, from, to) }
+}
+
+/** The direct measurement; runs in a child process so that no other run's garbage or freed pages skew it. */
+async function runDirect(): Promise<DirectResult> {
+  return measureGrowth(directRun, false)
 }
 
 /** The measurement through the fetch adapter; runs in a child process, like the direct one. */
-async function runFetch(): Promise<Omit<MemoryResult, 'calibration' | 'direct'>> {
-  const store = memoryStore({ maxBytes: process.env.BENCH_MEMORY_CONTROL ? 1 : '64mb' })
-  const cached = cacheResponse(handlerFor(), { cache: createCache({ store, ttl: '1h' }) })
-  const growth = await measureGrowth(store, (from, to) => drive(cached, from, to), true)
+async function runFetch(): Promise<Omit<MemoryResult, 'calibration' | 'direct' | 'warm'>> {
+  const growth = await measureGrowth(fetchRun, true)
   return { ...growth, newSpaceGrowth: growth.newSpaceGrowth ?? 0, bodyBytes: BODY_BYTES, maxBytes: MAX_BYTES }
 }
 
-const MODES = { '--direct': runDirect, '--fetch': runFetch, '--calibrate': calibrate } as const
+/** Both measurements again, each in a process that has first served WARM_KEYS other keys. */
+const runWarmFetch = () => measureGrowth(fetchRun, false, WARM_KEYS)
+const runWarmDirect = () => measureGrowth(directRun, false, WARM_KEYS)
+
+const MODES = {
+  '--direct': runDirect,
+  '--fetch': runFetch,
+  '--warm-direct': runWarmDirect,
+  '--warm-fetch': runWarmFetch,
+  '--calibrate': calibrate,
+} as const
 type Mode = keyof typeof MODES
 
 /** Runs one mode of this script in a fresh process: its progress lines go through, its last line is the result. */
@@ -240,6 +280,18 @@ async function inChild<M extends Mode>(mode: M): Promise<Awaited<ReturnType<(typ
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   if (code !== 0) throw new Error(`memory measurement ${mode} exited with ${code}`)
   return JSON.parse(pending.trim() || last) as Awaited<ReturnType<(typeof MODES)[M]>>
+}
+
+async function warmInChild(mode: '--warm-fetch' | '--warm-direct'): Promise<DirectResult> {
+  const path = mode === '--warm-fetch' ? 'the fetch adapter' : 'the engine directly'
+  console.log(`memory: ${KEYS} distinct keys through ${path}, in a process that first served ${WARM_KEYS} others`)
+  const result = await inChild(mode)
+  console.log(
+    `  rss growth ${(result.rssGrowth / 2 ** 20).toFixed(1)} MB (${(result.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
+      `heap+external growth ${(result.heapGrowth / 2 ** 20).toFixed(1)} MB, young generation +${((result.newSpaceGrowth ?? 0) / 2 ** 20).toFixed(1)} MB, ` +
+      `${result.entriesKept} entries`,
+  )
+  return result
 }
 
 export async function runMemory(): Promise<MemoryResult> {
@@ -265,7 +317,12 @@ export async function runMemory(): Promise<MemoryResult> {
   console.log(
     `  real ${Math.round(calibration.realPerEntry)} B/entry, accounted ${Math.round(calibration.accountedPerEntry)} B/entry`,
   )
-  return { ...fetched, calibration, direct }
+  const warm = {
+    warmKeys: WARM_KEYS,
+    fetch: await warmInChild('--warm-fetch'),
+    direct: await warmInChild('--warm-direct'),
+  }
+  return { ...fetched, calibration, direct, warm }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
