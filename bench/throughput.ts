@@ -1,6 +1,7 @@
 // Cache-hit throughput per framework, side by side with the framework's constant response (the
-// limit) and with peers, in one run: `npm run bench:throughput`. Rounds are interleaved, and each
-// ratio is the median of per-round ratios to the same round's constant response.
+// limit) and with peers, in one run: `npm run bench:throughput`. Rounds are interleaved, each on
+// fresh server processes, and each ratio is the median of per-round ratios to the same round's
+// constant response.
 import { ROUTES, type BodyKind } from './lib/bodies.js'
 import { startServer, runLoad, type BenchServer } from './lib/proc.js'
 import type { LoadResult } from './lib/load-worker.js'
@@ -61,7 +62,7 @@ async function preflight(server: BenchServer, body: BodyKind, variant: Variant):
   if (bytes !== ROUTES[body].bytes.byteLength)
     return `body of ${bytes} bytes, expected ${ROUTES[body].bytes.byteLength}`
   const status = response.headers.get('cache-status') ?? ''
-  if (['memory', 'tiered', 'redis'].includes(variant) && !/; hit/.test(status))
+  if (['memory', 'memory-wrapped', 'tiered', 'redis'].includes(variant) && !/; hit/.test(status))
     return `not a hit: cache-status ${status}`
   return undefined
 }
@@ -88,55 +89,104 @@ async function measure(m: Measurement, duration: number, redis: number, record: 
   m.row.p99.push(result.p99)
 }
 
-async function benchFramework(framework: Framework, out: ThroughputResult, redis: number | undefined): Promise<void> {
-  const servers = new Map<Variant, BenchServer>()
-  try {
-    for (const variant of VARIANTS[framework]) {
-      if (ONLY !== undefined && variant !== 'const' && !ONLY.includes(variant)) continue
-      const missing =
-        missingFor(framework, variant) ??
-        (/tiered|redis/.test(variant) && redis === undefined ? 'no Redis answers at REDIS_URL' : undefined)
-      if (missing !== undefined) {
-        out.skipped.push({ framework, variant, reason: missing })
-        console.log(`  skip ${framework}/${variant}: ${missing}`)
+/** The variants of `framework` this checkout can run; the others are reported as skipped. */
+function runnableVariants(framework: Framework, out: ThroughputResult, redis: number | undefined): Variant[] {
+  const variants: Variant[] = []
+  for (const variant of VARIANTS[framework]) {
+    if (ONLY !== undefined && variant !== 'const' && !ONLY.includes(variant)) continue
+    const missing =
+      missingFor(framework, variant) ??
+      (/tiered|redis/.test(variant) && redis === undefined ? 'no Redis answers at REDIS_URL' : undefined)
+    if (missing === undefined) variants.push(variant)
+    else {
+      out.skipped.push({ framework, variant, reason: missing })
+      console.log(`  skip ${framework}/${variant}: ${missing}`)
+    }
+  }
+  return variants
+}
+
+/** The rows of one framework, one per body and variant, kept across rounds. */
+class RowBook {
+  readonly rows = new Map<string, ThroughputRow>()
+  private readonly dropped = new Set<string>()
+  constructor(private readonly framework: Framework) {}
+
+  /** The row, or `undefined` once dropped. */
+  get(body: BodyKind, variant: string): ThroughputRow | undefined {
+    const key = `${body}/${variant}`
+    if (this.dropped.has(key)) return undefined
+    if (!this.rows.has(key)) this.rows.set(key, newRow(this.framework, body, variant))
+    return this.rows.get(key)
+  }
+
+  drop(body: BodyKind, variant: string): void {
+    this.dropped.add(`${body}/${variant}`)
+    this.rows.delete(`${body}/${variant}`)
+  }
+}
+
+/**
+ * This round's measurements on fresh servers. A variant whose server or preflight fails in the
+ * first round is skipped for good; in a later round it fails the run (its rounds would no longer
+ * pair with the constant's).
+ */
+async function planRound(
+  framework: Framework,
+  variants: Variant[],
+  servers: Map<Variant, BenchServer>,
+  book: RowBook,
+  out: ThroughputResult,
+): Promise<Measurement[]> {
+  const plan: Measurement[] = []
+  for (const variant of [...variants]) {
+    try {
+      servers.set(variant, await startServer({ framework, variant, redisPrefix: `cfbench:${framework}:${variant}:` }))
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      if (book.get(BODIES[0]!, variant)?.rps.length) throw new Error(`${framework}/${variant}: ${reason}`)
+      out.skipped.push({ framework, variant, reason })
+      console.log(`  skip ${framework}/${variant}: ${reason}`)
+      variants.splice(variants.indexOf(variant), 1)
+    }
+  }
+  for (const body of BODIES) {
+    for (const [variant, server] of servers) {
+      const row = book.get(body, variant)
+      if (row === undefined) continue
+      const problem = await preflight(server, body, variant)
+      if (problem !== undefined) {
+        if (row.rps.length > 0) throw new Error(`${framework}/${variant}/${body}: preflight: ${problem}`)
+        out.skipped.push({ framework, variant: `${variant} (${body})`, reason: `preflight: ${problem}` })
+        console.log(`  skip ${framework}/${variant}/${body}: ${problem}`)
+        book.drop(body, variant)
         continue
       }
-      try {
-        servers.set(variant, await startServer({ framework, variant, redisPrefix: `cfbench:${framework}:${variant}:` }))
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error)
-        out.skipped.push({ framework, variant, reason })
-        console.log(`  skip ${framework}/${variant}: ${reason}`)
+      plan.push({ row, server, headers: {}, expectStatus: 200 })
+      if (variant === 'memory') {
+        const etag = (await fetch(server.url + ROUTES[body].path)).headers.get('etag') ?? ''
+        plan.push({ row: book.get(body, 'memory-304')!, server, headers: { 'if-none-match': etag }, expectStatus: 304 })
       }
     }
-    const plan: Measurement[] = []
-    for (const body of BODIES) {
-      for (const [variant, server] of servers) {
-        const problem = await preflight(server, body, variant)
-        if (problem !== undefined) {
-          out.skipped.push({ framework, variant: `${variant} (${body})`, reason: `preflight: ${problem}` })
-          console.log(`  skip ${framework}/${variant}/${body}: ${problem}`)
-          continue
-        }
-        const row = newRow(framework, body, variant)
-        plan.push({ row, server, headers: {}, expectStatus: 200 })
-        if (variant === 'memory') {
-          const etag = (await fetch(server.url + ROUTES[body].path)).headers.get('etag') ?? ''
-          plan.push({
-            row: newRow(framework, body, 'memory-304'),
-            server,
-            headers: { 'if-none-match': etag },
-            expectStatus: 304,
-          })
-        }
-      }
-    }
-    for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
-    for (let round = 0; round < ROUNDS; round++) {
+  }
+  return plan
+}
+
+async function benchFramework(framework: Framework, out: ThroughputResult, redis: number | undefined): Promise<void> {
+  const variants = runnableVariants(framework, out, redis)
+  const book = new RowBook(framework)
+  for (let round = 0; round < ROUNDS; round++) {
+    // Fresh server processes every round: two processes of the same code differ by up to ~15% in
+    // CPU per request (JIT decisions, heap layout; measured: a no-op middleware in front of the
+    // constant response scoring 1.15 of it), which one process per variant would bake into every
+    // round's ratio alike. Started anew, that difference is noise the median sees through.
+    const servers = new Map<Variant, BenchServer>()
+    try {
+      const plan = await planRound(framework, variants, servers, book, out)
+      for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
       // Rotate the order each round so that no variant always runs first or last.
       const shift = (round * Math.max(1, Math.floor(plan.length / ROUNDS))) % plan.length
-      const order = [...plan.slice(shift), ...plan.slice(0, shift)]
-      for (const m of order) {
+      for (const m of [...plan.slice(shift), ...plan.slice(0, shift)]) {
         await measure(m, DURATION, redis ?? 0, true)
         const last = m.row.rps.length - 1
         console.log(
@@ -144,20 +194,20 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
             `${Math.round(m.row.rps[last]!)} req/s, ${Math.round(m.row.perCpu[last]!)} req/CPU-s, server busy ${m.row.busy[last]!.toFixed(2)}`,
         )
       }
+    } finally {
+      await Promise.all([...servers.values()].map((server) => server.stop()))
     }
-    for (const body of BODIES) {
-      const rows = plan.map((m) => m.row).filter((row, i, all) => row.body === body && all.indexOf(row) === i)
-      const base = rows.find((row) => row.variant === 'const')
-      for (const row of rows) {
-        if (base) {
-          row.rpsRatio = median(row.rps.map((v, i) => v / base.rps[i]!))
-          row.perCpuRatio = median(row.perCpu.map((v, i) => v / base.perCpu[i]!))
-        }
-        out.rows.push(row)
+  }
+  for (const body of BODIES) {
+    const bodyRows = [...book.rows.values()].filter((row) => row.body === body && row.rps.length > 0)
+    const base = bodyRows.find((row) => row.variant === 'const')
+    for (const row of bodyRows) {
+      if (base) {
+        row.rpsRatio = median(row.rps.map((v, i) => v / base.rps[i]!))
+        row.perCpuRatio = median(row.perCpu.map((v, i) => v / base.perCpu[i]!))
       }
+      out.rows.push(row)
     }
-  } finally {
-    await Promise.all([...servers.values()].map((server) => server.stop()))
   }
 }
 
