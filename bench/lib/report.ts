@@ -9,7 +9,6 @@ import { fmt, fmtInt, median } from './stats.js'
 
 const TARGETS: Record<string, number> = {
   memory: 0.95,
-  'memory-wrapped': 0.95,
   tiered: 0.9,
   redis: 0.5,
   'memory-304': 1.0,
@@ -62,8 +61,7 @@ of the server process (plus the Redis server's CPU for the tiered and Redis vari
 reaches when its core is saturated. With one core for autocannon, the load generator is often the bottleneck
 (\`server busy\` < 1), which compresses **req/s** ratios toward 1; the targets are therefore judged on req/CPU-s.
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
-middleware costs in Hono itself, the ceiling for a cache that is a middleware. \`memory-wrapped\` is the same cache
-wrapping the handler (\`cacheResponse(handler)\`), the route's only handler, as \`const\` is.
+middleware costs in Hono itself, the ceiling for a cache that is a middleware.
 Every variant runs in a fresh server process each round (two processes of the same code differ by up to ~15%).
 Every variant serves one hot URL to ${s.connections} × ${s.pipelining} requests in flight. For \`redis\`, that is the
 case request coalescing serves best: reads of one key that overlap share one Redis round trip (and its decoded

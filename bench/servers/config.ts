@@ -3,15 +3,7 @@
 export type Framework = 'fastify' | 'hono' | 'express'
 /** `const` is the framework answering a pre-built body: the limit every ratio is taken against. */
 export type Variant =
-  | 'const'
-  | 'const-middleware'
-  | 'memory'
-  | 'memory-wrapped'
-  | 'tiered'
-  | 'redis'
-  | 'apicache'
-  | 'async-cache-dedupe'
-  | 'bentocache'
+  'const' | 'const-middleware' | 'memory' | 'tiered' | 'redis' | 'apicache' | 'async-cache-dedupe' | 'bentocache'
 
 export interface ServerConfig {
   readonly framework: Framework
@@ -31,8 +23,7 @@ export const VARIANTS: Record<Framework, readonly Variant[]> = {
   fastify: ['const', 'memory', 'tiered', 'redis', 'async-cache-dedupe', 'bentocache'],
   // const-middleware: the constant response behind a no-op middleware, Hono's own cost of any
   // middleware (a one-handler route is answered synchronously; two handlers go through compose).
-  // memory-wrapped: `cacheResponse(handler)`, the route's only handler, on the memory store.
-  hono: ['const', 'const-middleware', 'memory', 'memory-wrapped', 'tiered', 'redis'],
+  hono: ['const', 'const-middleware', 'memory', 'tiered', 'redis'],
   express: ['const', 'memory', 'tiered', 'redis', 'apicache'],
 }
 

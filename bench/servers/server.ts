@@ -54,8 +54,7 @@ async function hono(cache: Cache | undefined): Promise<number> {
     const { cacheResponse } = (await import(
       distModule('adapters/hono.js')
     )) as typeof import('../../src/adapters/hono.js')
-    if (config.variant === 'memory-wrapped') app.get('*', cacheResponse(origin, { cache }))
-    else app.get('*', cacheResponse({ cache }), origin)
+    app.get('*', cacheResponse({ cache }), origin)
   } else app.get('*', origin)
   return new Promise((resolve) => {
     serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))
@@ -159,7 +158,7 @@ async function express(cache: Cache | undefined): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const cachefront = ['memory', 'memory-wrapped', 'tiered', 'redis'].includes(config.variant)
+  const cachefront = ['memory', 'tiered', 'redis'].includes(config.variant)
   const cache = cachefront ? await benchCache(config) : undefined
   const start = { hono, fastify, express }[config.framework]
   const port = await start(cache)
