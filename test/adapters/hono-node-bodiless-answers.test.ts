@@ -92,22 +92,31 @@ async function etagOf(port: number): Promise<string> {
   return hit.headers.get('etag')![0]!
 }
 
+/** A 304 as HTTP asks for it: its validator and Cache-Status, no length, no type, no body. */
+function expectBare304(answer: Raw, etag: string, cacheStatus: RegExp): void {
+  expect(answer.status).toBe(304)
+  expect(answer.headers.get('etag')).toEqual([etag])
+  expect(answer.headers.get('cache-status')?.[0]).toMatch(cacheStatus)
+  expect(answer.headers.has('content-length')).toBe(false)
+  expect(answer.headers.has('transfer-encoding')).toBe(false)
+  expect(answer.headers.has('content-type')).toBe(false)
+  expect(answer.rest).toBe('')
+}
+
+function expectWhole(answer: Raw): void {
+  expect(answer.status).toBe(200)
+  expect(answer.rest).toBe(BODY)
+}
+
 describe('hono on @hono/node-server: answers without a body', () => {
   it('a 304 hit carries its validators and Cache-Status, no Content-Length and no body', async () => {
     const port = await start()
     const etag = await etagOf(port)
     const [notModified, next] = await twoOnOneConnection(port, get(`If-None-Match: ${etag}\r\n`), get())
-    expect(notModified.status).toBe(304)
-    expect(notModified.headers.get('etag')).toEqual([etag])
-    expect(notModified.headers.get('cache-status')?.[0]).toMatch(/^cachefront; hit/)
+    expectBare304(notModified, etag, /^cachefront; hit/)
     expect(notModified.headers.get('age')).toHaveLength(1)
-    expect(notModified.headers.has('content-length')).toBe(false)
-    expect(notModified.headers.has('transfer-encoding')).toBe(false)
-    expect(notModified.headers.has('content-type')).toBe(false)
-    expect(notModified.rest).toBe('')
     // The connection is intact: the next response follows at once, whole.
-    expect(next.status).toBe(200)
-    expect(next.rest).toBe(BODY)
+    expectWhole(next)
   })
 
   it("a miss whose fresh response matches the client's If-None-Match is a 304 of the same shape", async () => {
@@ -116,15 +125,9 @@ describe('hono on @hono/node-server: answers without a body', () => {
     const etag = await etagOf(await start())
     const port = await start()
     const [notModified, next] = await twoOnOneConnection(port, get(`If-None-Match: ${etag}\r\n`), get())
-    expect(notModified.status).toBe(304)
-    expect(notModified.headers.get('cache-status')?.[0]).toMatch(/fwd=miss; stored/)
-    expect(notModified.headers.get('etag')).toEqual([etag])
-    expect(notModified.headers.has('content-length')).toBe(false)
-    expect(notModified.headers.has('content-type')).toBe(false)
-    expect(notModified.rest).toBe('')
+    expectBare304(notModified, etag, /fwd=miss; stored/)
     // Pipelined behind it, the next request joined the same fill: the connection is intact.
-    expect(next.status).toBe(200)
-    expect(next.rest).toBe(BODY)
+    expectWhole(next)
   })
 
   it("a HEAD hit carries the GET's Content-Length and no body", async () => {
