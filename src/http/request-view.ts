@@ -30,7 +30,7 @@ export function splitUrl(url: string): { host: string; path: string; query: stri
         : queryStart !== -1 && queryStart < pathStart
           ? queryStart
           : pathStart
-    host = url.slice(scheme + 3, end).toLowerCase()
+    host = lowerCase(url.slice(scheme + 3, end))
     start = end
   }
   const hash = url.indexOf('#', start)
@@ -38,4 +38,16 @@ export function splitUrl(url: string): { host: string; path: string; query: stri
   const q = url.indexOf('?', start)
   if (q === -1 || q > stop) return { host, path: url.slice(start, stop) || '/', query: '' }
   return { host, path: url.slice(start, q) || '/', query: url.slice(q + 1, stop) }
+}
+
+/**
+ * `text` in lower case. Hosts nearly always arrive so: checking costs a short scan, where
+ * `toLowerCase` cost ~700 instructions per request on a Hono hit (callgrind) to return the same.
+ */
+function lowerCase(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if ((code >= 65 && code <= 90) || code > 127) return text.toLowerCase()
+  }
+  return text
 }

@@ -10,6 +10,8 @@ describe('splitUrl', () => {
   it.each([
     ['http://App.test:8080/a/b?x=1#frag', { host: 'app.test:8080', path: '/a/b', query: 'x=1' }],
     ['http://app.test', { host: 'app.test', path: '/', query: '' }],
+    ['http://ÄPP.test/', { host: 'äpp.test', path: '/', query: '' }],
+    ['http://app.TEST/', { host: 'app.test', path: '/', query: '' }],
     ['http://app.test?x=1', { host: 'app.test', path: '/', query: 'x=1' }],
     ['/relative/path?q', { host: '', path: '/relative/path', query: 'q' }],
     ['http://app.test/%2F..%2fme;x.css', { host: 'app.test', path: '/%2F..%2fme;x.css', query: '' }],
