@@ -163,7 +163,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (!(ttlMs > 0)) return
       const header = recordHeader(entry)
       let slot = index.find(key)
-      if (recordBound(header, entry) + ENTRY_INDEX_BYTES + INDEX_SLOT_BYTES + keyBytes(key) > maxBytes) {
+      const bound = recordBound(header, entry)
+      if (bound + ENTRY_INDEX_BYTES + INDEX_SLOT_BYTES + keyBytes(key) > maxBytes) {
         // Too large to keep; what was stored under the key is older than this answer.
         if (slot !== undefined) remove(slot)
         return
@@ -181,8 +182,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       // after would empty the oldest slabs until one could be freed, so each slab filled would cost
       // malloc a slab freed and another allocated, which fragments its heap (measured: RSS 1.1–1.5 ×
       // live memory after 1M keys, and the entry count swinging by three slabs' worth).
-      while (index.size > 1 && bytesHeld() + arena.newSlabFor(entry, header) > maxBytes) evictOldest(slot)
-      arena.append(slot, entry, header)
+      while (index.size > 1 && bytesHeld() + arena.newSlabFor(bound) > maxBytes) evictOldest(slot)
+      arena.append(slot, entry, header, bound)
       index.expiresAt[slot] = entry.storedAt + ttlMs
       lastSlot = slot
       lastEntry = entry

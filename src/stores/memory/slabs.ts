@@ -3,16 +3,7 @@
 // sparse one is compacted (its live records copied to the current slab) so holes stay bounded.
 // Slabs are private: nothing outside the store ever views their bytes, so moving records is safe.
 import type { CacheEntry } from '../store.js'
-import {
-  align8,
-  DEAD,
-  encodeHeader,
-  RECORD_HEAD,
-  recordBound,
-  recordLength,
-  recordSlot,
-  writeRecord,
-} from './record.js'
+import { align8, DEAD, encodeHeader, RECORD_HEAD, recordLength, recordSlot, writeRecord } from './record.js'
 
 /** What holding a slab costs beside its bytes: the slab, Uint8Array, ArrayBuffer and DataView objects, malloc headers. */
 export const SLAB_OVERHEAD = 512
@@ -73,26 +64,31 @@ export class SlabArena {
    * a spare takes it. A record with a buffer of its own counts none either: its exact size is known
    * once encoded, and freeing it gives malloc back exactly what it took.
    */
-  newSlabFor(entry: CacheEntry, header: string): number {
-    const bound = recordBound(header, entry)
-    if (this.slabSize === 0 || bound > this.slabSize / 4) return 0
-    const slab = this.current
-    if ((slab !== undefined && slab.used + bound <= slab.bytes.byteLength) || this.spares.length > 0) return 0
+  newSlabFor(bound: number): number {
+    if (!this.sharesSlab(bound) || this.fitsCurrent(bound) || this.spares.length > 0) return 0
     return this.slabSize + SLAB_OVERHEAD
   }
 
-  append(slot: number, entry: CacheEntry, header: string): void {
-    const bound = recordBound(header, entry)
-    if (this.slabSize === 0 || bound > this.slabSize / 4) {
+  /** `bound`: the record's `recordBound` (record.ts). */
+  append(slot: number, entry: CacheEntry, header: string, bound: number): void {
+    if (!this.sharesSlab(bound)) {
       const encoded = encodeHeader(header)
       const slab = this.open(align8(RECORD_HEAD + encoded.byteLength + entry.body.byteLength), false)
       slab.sealed = true
       this.write(slab, slot, entry, encoded)
       return
     }
-    let slab = this.current
-    if (slab === undefined || slab.used + bound > slab.bytes.byteLength) slab = this.startSlab()
-    this.write(slab, slot, entry, header)
+    this.write(this.fitsCurrent(bound) ? this.current! : this.startSlab(), slot, entry, header)
+  }
+
+  /** False for a record that gets a buffer of its own (too large to share, or a store too small). */
+  private sharesSlab(bound: number): boolean {
+    return this.slabSize !== 0 && bound <= this.slabSize / 4
+  }
+
+  private fitsCurrent(bound: number): boolean {
+    const slab = this.current
+    return slab !== undefined && slab.used + bound <= slab.bytes.byteLength
   }
 
   /** Marks the record at `offset` dead; drops its slab once nothing in it is live. */
@@ -141,8 +137,7 @@ export class SlabArena {
       const slot = recordSlot(from.view, at)
       if (slot === DEAD) continue
       const length = recordLength(from.view, at)
-      let to = this.current
-      if (to === undefined || to.used + length > to.bytes.byteLength) to = this.startSlab()
+      const to = this.fitsCurrent(length) ? this.current! : this.startSlab()
       to.bytes.set(from.bytes.subarray(at, at + length), to.used)
       this.place(slot, to.id, to.used)
       to.used += length
