@@ -282,35 +282,38 @@ async function inChild<M extends Mode>(mode: M): Promise<Awaited<ReturnType<(typ
   return JSON.parse(pending.trim() || last) as Awaited<ReturnType<(typeof MODES)[M]>>
 }
 
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`
+
+/** The progress line every measurement prints: RSS and live growth, entries kept. */
+function growthLine(result: DirectResult, extra = ''): string {
+  return (
+    `  rss growth ${mb(result.rssGrowth)} (${(result.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
+    `heap+external growth ${mb(result.heapGrowth)}, ${result.entriesKept} entries, ${result.seconds.toFixed(0)} s${extra}`
+  )
+}
+
 async function warmInChild(mode: '--warm-fetch' | '--warm-direct'): Promise<DirectResult> {
   const path = mode === '--warm-fetch' ? 'the fetch adapter' : 'the engine directly'
   console.log(`memory: ${KEYS} distinct keys through ${path}, in a process that first served ${WARM_KEYS} others`)
   const result = await inChild(mode)
-  console.log(
-    `  rss growth ${(result.rssGrowth / 2 ** 20).toFixed(1)} MB (${(result.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
-      `heap+external growth ${(result.heapGrowth / 2 ** 20).toFixed(1)} MB, young generation +${((result.newSpaceGrowth ?? 0) / 2 ** 20).toFixed(1)} MB, ` +
-      `${result.entriesKept} entries`,
-  )
+  console.log(growthLine(result, `; young generation +${mb(result.newSpaceGrowth ?? 0)}`))
   return result
 }
 
 export async function runMemory(): Promise<MemoryResult> {
   console.log(`memory: ${KEYS} distinct keys through the engine directly (beginFill + commit), in a child process`)
   const direct = await inChild('--direct')
-  console.log(
-    `  rss growth ${(direct.rssGrowth / 2 ** 20).toFixed(1)} MB (${(direct.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
-      `heap+external growth ${(direct.heapGrowth / 2 ** 20).toFixed(1)} MB, ${direct.entriesKept} entries, ${direct.seconds.toFixed(0)} s`,
-  )
+  console.log(growthLine(direct))
   console.log(
     `memory: ${KEYS} distinct URLs through the fetch adapter, ${BODY_BYTES} B bodies, maxBytes 64mb, in a child process`,
   )
   const fetched = await inChild('--fetch')
   console.log(
-    `  rss growth ${(fetched.rssGrowth / 2 ** 20).toFixed(1)} MB (${(fetched.rssGrowth / MAX_BYTES).toFixed(2)} × maxBytes), ` +
-      `after a compacting GC ${(fetched.rssGrowthCompacted / 2 ** 20).toFixed(1)} MB (${(fetched.rssGrowthCompacted / MAX_BYTES).toFixed(2)} ×), ` +
-      `heap slack ${(fetched.heapSlack / 2 ** 20).toFixed(1)} MB (young generation +${(fetched.newSpaceGrowth / 2 ** 20).toFixed(1)} MB), ` +
-      `heap+external growth ${(fetched.heapGrowth / 2 ** 20).toFixed(1)} MB, ${fetched.entriesKept} entries, ${fetched.seconds.toFixed(0)} s; ` +
-      `after ${IDLE_MS / 1000} s idle rss growth ${(fetched.rssGrowthIdle! / 2 ** 20).toFixed(1)} MB`,
+    growthLine(
+      fetched,
+      `; after a compacting GC rss growth ${mb(fetched.rssGrowthCompacted)}, heap slack ${mb(fetched.heapSlack)} ` +
+        `(young generation +${mb(fetched.newSpaceGrowth)}); after ${IDLE_MS / 1000} s idle rss growth ${mb(fetched.rssGrowthIdle!)}`,
+    ),
   )
   console.log(`memory: calibrating per-entry size over ${CALIBRATION_KEYS} entries, in a child process`)
   const calibration = await inChild('--calibrate')

@@ -89,6 +89,11 @@ async function measure(m: Measurement, duration: number, redis: number, record: 
   m.row.p99.push(result.p99)
 }
 
+function skip(out: ThroughputResult, framework: Framework, variant: string, reason: string): void {
+  out.skipped.push({ framework, variant, reason })
+  console.log(`  skip ${framework}/${variant}: ${reason}`)
+}
+
 /** The variants of `framework` this checkout can run; the others are reported as skipped. */
 function runnableVariants(framework: Framework, out: ThroughputResult, redis: number | undefined): Variant[] {
   const variants: Variant[] = []
@@ -99,8 +104,7 @@ function runnableVariants(framework: Framework, out: ThroughputResult, redis: nu
       (/tiered|redis/.test(variant) && redis === undefined ? 'no Redis answers at REDIS_URL' : undefined)
     if (missing === undefined) variants.push(variant)
     else {
-      out.skipped.push({ framework, variant, reason: missing })
-      console.log(`  skip ${framework}/${variant}: ${missing}`)
+      skip(out, framework, variant, missing)
     }
   }
   return variants
@@ -137,6 +141,7 @@ async function planRound(
   servers: Map<Variant, BenchServer>,
   book: RowBook,
   out: ThroughputResult,
+  firstRound: boolean,
 ): Promise<Measurement[]> {
   const plan: Measurement[] = []
   for (const variant of [...variants]) {
@@ -144,9 +149,8 @@ async function planRound(
       servers.set(variant, await startServer({ framework, variant, redisPrefix: `cfbench:${framework}:${variant}:` }))
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
-      if (book.get(BODIES[0]!, variant)?.rps.length) throw new Error(`${framework}/${variant}: ${reason}`)
-      out.skipped.push({ framework, variant, reason })
-      console.log(`  skip ${framework}/${variant}: ${reason}`)
+      if (!firstRound) throw new Error(`${framework}/${variant}: ${reason}`)
+      skip(out, framework, variant, reason)
       variants.splice(variants.indexOf(variant), 1)
     }
   }
@@ -156,9 +160,8 @@ async function planRound(
       if (row === undefined) continue
       const problem = await preflight(server, body, variant)
       if (problem !== undefined) {
-        if (row.rps.length > 0) throw new Error(`${framework}/${variant}/${body}: preflight: ${problem}`)
-        out.skipped.push({ framework, variant: `${variant} (${body})`, reason: `preflight: ${problem}` })
-        console.log(`  skip ${framework}/${variant}/${body}: ${problem}`)
+        if (!firstRound) throw new Error(`${framework}/${variant}/${body}: preflight: ${problem}`)
+        skip(out, framework, `${variant} (${body})`, `preflight: ${problem}`)
         book.drop(body, variant)
         continue
       }
@@ -182,7 +185,7 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
     // round's ratio alike. Started anew, that difference is noise the median sees through.
     const servers = new Map<Variant, BenchServer>()
     try {
-      const plan = await planRound(framework, variants, servers, book, out)
+      const plan = await planRound(framework, variants, servers, book, out, round === 0)
       for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
       // Rotate the order each round so that no variant always runs first or last.
       const shift = (round * Math.max(1, Math.floor(plan.length / ROUNDS))) % plan.length
