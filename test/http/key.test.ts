@@ -15,6 +15,11 @@ describe('splitUrl', () => {
     ['http://app.test?x=1', { host: 'app.test', path: '/', query: 'x=1' }],
     ['/relative/path?q', { host: '', path: '/relative/path', query: 'q' }],
     ['http://app.test/%2F..%2fme;x.css', { host: 'app.test', path: '/%2F..%2fme;x.css', query: '' }],
+    ['HTTPS://app.test#top', { host: 'app.test', path: '/', query: '' }],
+    ['/a?next=http://evil.test/b', { host: '', path: '/a', query: 'next=http://evil.test/b' }],
+    ['/go/http://evil.test/b?x', { host: '', path: '/go/http://evil.test/b', query: 'x' }],
+    ['/p#x://evil.test/b', { host: '', path: '/p', query: '' }],
+    ['a\x10://evil.test/b', { host: '', path: 'a\x10://evil.test/b', query: '' }],
   ])('splits %s', (url, parts) => {
     expect(splitUrl(url)).toEqual(parts)
   })

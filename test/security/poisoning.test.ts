@@ -136,6 +136,18 @@ describe.each(ADAPTERS)('%s: poisoning through unkeyed inputs', (adapter) => {
     expect(clean.header('cache-status')).toBe('cachefront; fwd=miss; stored')
   })
 
+  it.each([
+    ['/page?next=http://evil.test/home', 'a query parameter'],
+    ['/go/http://evil.test/home', 'the path'],
+    ['/page?next=x://y/home', 'a query parameter, any scheme'],
+  ])('a URL inside %s never keys the request as that URL’s path', async (attack) => {
+    const app = await open(adapter, (request, call) => ({ body: `call ${call}: ${request.url}` }))
+    expect((await app.send(attack)).body).toBe(`call 1: ${attack}`)
+    const victim = await app.send('/home')
+    expect(victim.body).toBe('call 2: /home')
+    expect(victim.header('cache-status')).toBe('cachefront; fwd=miss; stored')
+  })
+
   it('parameters in another order share one entry, as the frameworks parse them the same', async () => {
     const app = await open(adapter, reflect)
     await app.send('/list?b=2&a=1')
