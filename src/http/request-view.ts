@@ -47,14 +47,12 @@ export function splitUrl(url: string): UrlParts {
     host = lower ? url.slice(hostStart, end) : url.slice(hostStart, end).toLowerCase()
     start = end
   }
-  // One pass for the path's end, then the query's: `indexOf` per delimiter scanned the URL thrice.
-  let q = start
-  while (q < url.length && url.charCodeAt(q) !== QUESTION && url.charCodeAt(q) !== HASH) q++
-  const path = q === start ? '/' : url.slice(start, q)
-  if (q === url.length || url.charCodeAt(q) === HASH) return { host, path, query: '' }
-  let stop = q + 1
-  while (stop < url.length && url.charCodeAt(stop) !== HASH) stop++
-  return { host, path, query: url.slice(q + 1, stop) }
+  // indexOf (memchr) over the path: a charCodeAt loop cost ~250 more instructions a hit (callgrind).
+  const hash = url.indexOf('#', start)
+  const stop = hash === -1 ? url.length : hash
+  const q = url.indexOf('?', start)
+  if (q === -1 || q > stop) return { host, path: url.slice(start, stop) || '/', query: '' }
+  return { host, path: url.slice(start, q) || '/', query: url.slice(q + 1, stop) }
 }
 
 /** Where the authority starts after `scheme://` at the start of `url` (RFC 3986 §3.1), or -1. */
