@@ -7,7 +7,7 @@ import { startRequest, type OriginFill, type RequestStart } from '../http/reques
 import { entryAnswer, requestHeader } from '../http/node-headers.js'
 import { scanNodeHeaders } from '../http/header-scan.js'
 import { discardDownstream, dispatchSubrequest, type NodeDispatch } from '../http/node-subrequest.js'
-import { splitUrl, type RequestView } from '../http/request-view.js'
+import { splitTarget, type RequestView } from '../http/request-view.js'
 import { resolveRouteOptions, type RouteOptions, type RoutePlan } from '../http/route-options.js'
 
 export type { RouteOptions } from '../http/route-options.js'
@@ -73,7 +73,7 @@ function run(
 }
 
 function expressView(req: Request): RequestView {
-  const { path, query } = splitUrl(req.originalUrl)
+  const { path, query } = splitTarget(req.originalUrl)
   const headers = req.headers
   return {
     // method-override rewrites req.method and keeps the client's in originalMethod: a POST must
@@ -93,7 +93,8 @@ function expressView(req: Request): RequestView {
  */
 function expressHost(req: Request): string {
   const host = req.headers['x-forwarded-host'] === undefined ? req.headers.host : req.host
-  return (host ?? '').toLowerCase()
+  // As received: a router may tell host names apart by case, so the key must too.
+  return host ?? ''
 }
 
 interface ExpressApp {

@@ -19,7 +19,7 @@ import { startRequest, type StoredAnswer, type OriginFill, type RequestStart } f
 import { entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
 import { scanNodeHeaders } from '../http/header-scan.js'
 import { refreshHeaders } from '../http/node-subrequest.js'
-import { splitUrl, type RequestView } from '../http/request-view.js'
+import { splitTarget, type RequestView } from '../http/request-view.js'
 import { resolveRouteOptions, type RouteOptions, type RoutePlan } from '../http/route-options.js'
 
 export type { RouteOptions } from '../http/route-options.js'
@@ -96,7 +96,8 @@ function onRequest(
     app
       .inject({
         method: 'GET',
-        url: request.url,
+        // The URL the client sent: inject runs `rewriteUrl` again, as for the client's request.
+        url: request.originalUrl,
         headers: { ...refreshHeaders(request.headers), [REFRESH_HEADER]: id },
       })
       .then(
@@ -211,11 +212,14 @@ function payloadBytes(payload: unknown): Uint8Array | undefined {
 }
 
 function fastifyView(request: FastifyRequest): RequestView {
-  const { path, query } = splitUrl(request.url)
+  // The URL the client sent, before any `rewriteUrl`: a rewrite may drop what the handler still
+  // reads (`/fr/page` and `/en/page` both rewritten to `/page`), so the key keeps it.
+  const { path, query } = splitTarget(request.originalUrl)
   const headers = request.headers
   return {
     method: request.method,
-    host: request.host.toLowerCase(),
+    // As received: Fastify's host constraints tell host names apart by case, so the key must too.
+    host: request.host,
     path,
     query,
     header: (name) => requestHeader(headers, name),

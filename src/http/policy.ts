@@ -7,7 +7,7 @@ import { parseVary } from './key.js'
 import { ANY_HEADERS, HeaderGroup, METHOD_OVERRIDE_HEADERS } from './header-scan.js'
 
 /** Why a request skips the cache entirely, or `undefined` when it may use it. */
-export type BypassReason = 'method' | 'method-override' | 'body' | 'authorization' | 'cookie'
+export type BypassReason = 'method' | 'method-override' | 'body' | 'authorization' | 'cookie' | 'target'
 
 /** `present`: the header groups the request has (header-scan.ts); unknown by default. */
 export function requestBypass(
@@ -17,6 +17,7 @@ export function requestBypass(
 ): BypassReason | undefined {
   const method = request.method
   if (method !== 'GET' && method !== 'HEAD') return 'method'
+  if (!plainTarget(request.host, request.path)) return 'target'
   if ((present & HeaderGroup.Bypass) === 0) return undefined
   for (const name of METHOD_OVERRIDE_HEADERS) if (request.header(name) !== undefined) return 'method-override'
   // A GET body has no defined semantics (RFC 9110 §9.3.1) and is not part of the key, yet some
@@ -26,6 +27,23 @@ export function requestBypass(
   if (!route.allowAuthorization && request.header('authorization') !== undefined) return 'authorization'
   if (!route.allowCookies && request.header('cookie') !== undefined) return 'cookie'
   return undefined
+}
+
+/**
+ * Keys join host and path with nothing between them: they stay apart only while the host holds no
+ * `/` and the path starts with one. A Host header of `app.test/a` on `/b` would otherwise key as
+ * `/a/b` on app.test; an absolute-form target (`GET http://x/p`) reaches the handler as that text.
+ */
+function plainTarget(host: string, path: string): boolean {
+  if (path.charCodeAt(0) !== 47) return false
+  for (let i = 0; i < host.length; i++) {
+    const code = host.charCodeAt(i)
+    // Letters, digits, `-`, `.`, `_`, and `:` `[` `]` of ports and IPv6 literals.
+    const letter = (code | 32) >= 97 && (code | 32) <= 122
+    if (!letter && !(code >= 48 && code <= 58) && code !== 45 && code !== 46 && code !== 95 && code !== 91 && code !== 93)
+      return false
+  }
+  return true
 }
 
 // A message has a body when it has Transfer-Encoding or a non-zero Content-Length (RFC 9112 §6.3).

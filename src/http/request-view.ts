@@ -4,7 +4,10 @@
 export interface RequestView {
   /** The method the client sent (`GET`, `HEAD`, …), upper case. */
   readonly method: string
-  /** The Host (with port, if any) from the URL the framework parsed, lower case. */
+  /**
+   * The Host (with port, if any): lower case where the framework parses it from a URL (Hono,
+   * fetch); as the client sent it on Express and Fastify, whose routing may tell case apart.
+   */
   readonly host: string
   /** The path exactly as received, still percent-encoded. */
   readonly path: string
@@ -47,12 +50,22 @@ export function splitUrl(url: string): UrlParts {
     host = lower ? url.slice(hostStart, end) : url.slice(hostStart, end).toLowerCase()
     start = end
   }
-  // indexOf (memchr) over the path: a charCodeAt loop cost ~250 more instructions a hit (callgrind).
-  const hash = url.indexOf('#', start)
-  const stop = hash === -1 ? url.length : hash
+  // A fragment stays in the path or query: clients never send one, and where a raw client does,
+  // the frameworks disagree on what it is (Fastify parses `/p#&q=1` as a query): kept verbatim,
+  // it can only key a request apart, never onto another URL's entry.
   const q = url.indexOf('?', start)
-  if (q === -1 || q > stop) return { host, path: url.slice(start, stop) || '/', query: '' }
-  return { host, path: url.slice(start, q) || '/', query: url.slice(q + 1, stop) }
+  if (q === -1) return { host, path: url.slice(start) || '/', query: '' }
+  return { host, path: url.slice(start, q) || '/', query: url.slice(q + 1) }
+}
+
+/**
+ * Splits the request target a Node server received (`req.url`): the path is everything before
+ * `?`. A target in another form (`http://x/y`, `*`) keeps its text as the path, which does not
+ * start with `/`, and so bypasses the cache (policy.ts): the handler sees that text, not a path.
+ */
+export function splitTarget(target: string): { path: string; query: string } {
+  const q = target.indexOf('?')
+  return q === -1 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) }
 }
 
 /** Where the authority starts after `scheme://` at the start of `url` (RFC 3986 §3.1), or -1. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { baseKey, normalizeQuery, parseVary, variantOf } from '../../src/http/key.js'
-import { splitUrl, type RequestView } from '../../src/http/request-view.js'
+import { splitTarget, splitUrl, type RequestView } from '../../src/http/request-view.js'
 
 function view(url: string, headers: Record<string, string> = {}): RequestView {
   return { method: 'GET', ...splitUrl(url), header: (name) => headers[name] }
@@ -8,20 +8,32 @@ function view(url: string, headers: Record<string, string> = {}): RequestView {
 
 describe('splitUrl', () => {
   it.each([
-    ['http://App.test:8080/a/b?x=1#frag', { host: 'app.test:8080', path: '/a/b', query: 'x=1' }],
+    ['http://App.test:8080/a/b?x=1#frag', { host: 'app.test:8080', path: '/a/b', query: 'x=1#frag' }],
     ['http://app.test', { host: 'app.test', path: '/', query: '' }],
     ['http://ÄPP.test/', { host: 'äpp.test', path: '/', query: '' }],
     ['http://app.TEST/', { host: 'app.test', path: '/', query: '' }],
     ['http://app.test?x=1', { host: 'app.test', path: '/', query: 'x=1' }],
     ['/relative/path?q', { host: '', path: '/relative/path', query: 'q' }],
     ['http://app.test/%2F..%2fme;x.css', { host: 'app.test', path: '/%2F..%2fme;x.css', query: '' }],
-    ['HTTPS://app.test#top', { host: 'app.test', path: '/', query: '' }],
+    ['HTTPS://app.test#top', { host: 'app.test', path: '#top', query: '' }],
     ['/a?next=http://evil.test/b', { host: '', path: '/a', query: 'next=http://evil.test/b' }],
     ['/go/http://evil.test/b?x', { host: '', path: '/go/http://evil.test/b', query: 'x' }],
-    ['/p#x://evil.test/b', { host: '', path: '/p', query: '' }],
+    ['/p#x://evil.test/b', { host: '', path: '/p#x://evil.test/b', query: '' }],
     ['a\x10://evil.test/b', { host: '', path: 'a\x10://evil.test/b', query: '' }],
   ])('splits %s', (url, parts) => {
     expect(splitUrl(url)).toEqual(parts)
+  })
+})
+
+describe('splitTarget', () => {
+  it.each([
+    ['/a/b?x=1', { path: '/a/b', query: 'x=1' }],
+    ['/a?next=http://evil.test/b', { path: '/a', query: 'next=http://evil.test/b' }],
+    // Not origin-form: the whole text is the path, which bypasses the cache (policy).
+    ['http://evil.test/b?x', { path: 'http://evil.test/b', query: 'x' }],
+    ['*', { path: '*', query: '' }],
+  ])('splits %s', (target, parts) => {
+    expect(splitTarget(target)).toEqual(parts)
   })
 })
 
