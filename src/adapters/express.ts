@@ -4,7 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { captureResponse, clientDownstream } from '../http/node-capture.js'
 import { startRequest, type OriginFill, type RequestStart } from '../http/request-flow.js'
-import { entryAnswer, requestHeader } from '../http/node-headers.js'
+import { connectionScheme, entryAnswer, requestHeader } from '../http/node-headers.js'
 import { scanNodeHeaders } from '../http/header-scan.js'
 import { discardDownstream, dispatchSubrequest, type NodeDispatch } from '../http/node-subrequest.js'
 import { splitTarget, type RequestView } from '../http/request-view.js'
@@ -79,6 +79,7 @@ function expressView(req: Request): RequestView {
     // method-override rewrites req.method and keeps the client's in originalMethod: a POST must
     // stay a POST for the cache, whatever the handler is routed as.
     method: (req as { originalMethod?: string }).originalMethod ?? req.method,
+    scheme: connectionScheme(req.socket),
     host: expressHost(req),
     path,
     query,

@@ -16,7 +16,7 @@ import { CacheError, badOption } from '../errors.js'
 import { collectNodeBody } from '../http/node-body.js'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { startRequest, type StoredAnswer, type OriginFill, type RequestStart } from '../http/request-flow.js'
-import { entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
+import { connectionScheme, entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
 import { scanNodeHeaders } from '../http/header-scan.js'
 import { refreshHeaders } from '../http/node-subrequest.js'
 import { splitTarget, type RequestView } from '../http/request-view.js'
@@ -218,6 +218,7 @@ function fastifyView(request: FastifyRequest): RequestView {
   const headers = request.headers
   return {
     method: request.method,
+    scheme: connectionScheme(request.raw.socket),
     // As received: Fastify's host constraints tell host names apart by case, so the key must too.
     host: request.host,
     path,

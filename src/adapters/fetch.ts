@@ -35,10 +35,11 @@ export function cacheResponse<Rest extends unknown[] = []>(
 }
 
 function requestView(request: Request): RequestView {
-  const { host, path, query } = splitUrl(request.url)
+  const { scheme, host, path, query } = splitUrl(request.url)
   const headers = request.headers
   return {
     method: request.method,
+    scheme,
     host,
     path,
     query,

@@ -37,9 +37,34 @@ export function cacheResponse(options: RouteOptions = {}): MiddlewareHandler {
   }
 }
 
+// Node keeps only the first of these when a request repeats them, where @hono/node-server's Headers
+// (what the handler reads) joins them all: two User-Agent lines would key as the first alone while
+// the handler answered for both. These are read from the Headers, as the handler reads them.
+const NODE_KEEPS_FIRST = new Set([
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+])
+
 /** One request: the view the flow reads, and how it runs the rest of the route (one object, no closures). */
 class HonoRequest implements RequestView, WebHandler {
   readonly method: string
+  readonly scheme: string
   readonly host: string
   readonly path: string
   readonly query: string
@@ -53,8 +78,9 @@ class HonoRequest implements RequestView, WebHandler {
     this.#c = c
     this.#next = next
     const raw = c.req.raw
-    const { host, path, query } = splitUrl(raw.url)
+    const { scheme, host, path, query } = splitUrl(raw.url)
     this.method = raw.method
+    this.scheme = scheme
     this.host = host
     this.path = path
     this.query = query
@@ -64,7 +90,7 @@ class HonoRequest implements RequestView, WebHandler {
   }
 
   header(name: string): string | undefined {
-    if (this.nodeHeaders !== undefined) return requestHeader(this.nodeHeaders, name)
+    if (this.nodeHeaders !== undefined && !NODE_KEEPS_FIRST.has(name)) return requestHeader(this.nodeHeaders, name)
     return this.#c.req.raw.headers.get(name) ?? undefined
   }
 

@@ -20,7 +20,11 @@ export function normalizeQuery(query: string): string {
 /** The key of a request's base entry (before any `Vary`): shared by GET and HEAD. */
 export function baseKey(request: RequestView): string {
   const query = normalizeQuery(request.query)
-  return query === '' ? `${request.host}${request.path}` : `${request.host}${request.path}?${query}`
+  const target = query === '' ? `${request.host}${request.path}` : `${request.host}${request.path}?${query}`
+  // An https page may link differently from its http twin. http keys stay bare; another scheme is
+  // named first, before a line break that no host or path holds (policy.ts), so none collide.
+  const scheme = request.scheme
+  return scheme === 'http' || scheme === '' ? target : `${scheme}\n${target}`
 }
 
 /** The values of `headerNames` in this request, as one string; names must be sorted, lower case. */

@@ -78,3 +78,8 @@ export function entryAnswer(
   const body = head.notModified || (request.method === 'HEAD' && !headBody) ? undefined : head.ready.body
   return { status: head.status, headers: head.headers, body }
 }
+
+/** `https` when a Node request came over TLS (its socket is a TLSSocket, `encrypted`), else `http`. */
+export function connectionScheme(socket: unknown): string {
+  return (socket as { encrypted?: unknown } | null | undefined)?.encrypted === true ? 'https' : 'http'
+}

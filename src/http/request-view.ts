@@ -5,6 +5,11 @@ export interface RequestView {
   /** The method the client sent (`GET`, `HEAD`, …), upper case. */
   readonly method: string
   /**
+   * The scheme the request came over, lower case (`http`, `https`): from the URL (Hono, fetch) or
+   * the connection (Express, Fastify; a proxy's X-Forwarded-Proto is keyed on its own).
+   */
+  readonly scheme: string
+  /**
    * The Host (with port, if any): lower case where the framework parses it from a URL (Hono,
    * fetch); as the client sent it on Express and Fastify, whose routing may tell case apart.
    */
@@ -19,6 +24,8 @@ export interface RequestView {
 
 /** The parts of a request URL that keys read. */
 export interface UrlParts {
+  /** Lower case; empty for an origin-form URL. */
+  readonly scheme: string
   readonly host: string
   readonly path: string
   readonly query: string
@@ -36,8 +43,10 @@ const HASH = 35
 export function splitUrl(url: string): UrlParts {
   let start = 0
   let host = ''
+  let scheme = ''
   const hostStart = url.charCodeAt(0) === SLASH ? -1 : afterScheme(url)
   if (hostStart !== -1) {
+    scheme = url.startsWith('http://') ? 'http' : url.startsWith('https://') ? 'https' : url.slice(0, hostStart - 3).toLowerCase()
     let end = hostStart
     let lower = true
     for (; end < url.length; end++) {
@@ -54,8 +63,8 @@ export function splitUrl(url: string): UrlParts {
   // the frameworks disagree on what it is (Fastify parses `/p#&q=1` as a query): kept verbatim,
   // it can only key a request apart, never onto another URL's entry.
   const q = url.indexOf('?', start)
-  if (q === -1) return { host, path: url.slice(start) || '/', query: '' }
-  return { host, path: url.slice(start, q) || '/', query: url.slice(q + 1) }
+  if (q === -1) return { scheme, host, path: url.slice(start) || '/', query: '' }
+  return { scheme, host, path: url.slice(start, q) || '/', query: url.slice(q + 1) }
 }
 
 /**

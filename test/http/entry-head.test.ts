@@ -21,7 +21,7 @@ const entry: CacheEntry = {
 }
 
 function request(headers: Record<string, string> = {}, method = 'GET'): RequestView {
-  return { method, host: 'app.test', path: '/', query: '', header: (name) => headers[name] }
+  return { method, scheme: 'http', host: 'app.test', path: '/', query: '', header: (name) => headers[name] }
 }
 
 describe('entry head', () => {

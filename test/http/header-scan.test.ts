@@ -13,7 +13,7 @@ const cache = createCache()
 const route = (options: RouteOptions = {}) => resolveRouteOptions({ cache, ...options })
 
 function view(headers: Record<string, string>): RequestView {
-  return { method: 'GET', host: 'app.test', path: '/p', query: '', header: (name) => headers[name] }
+  return { method: 'GET', scheme: 'http', host: 'app.test', path: '/p', query: '', header: (name) => headers[name] }
 }
 
 const NAMES = [

@@ -8,18 +8,19 @@ function view(url: string, headers: Record<string, string> = {}): RequestView {
 
 describe('splitUrl', () => {
   it.each([
-    ['http://App.test:8080/a/b?x=1#frag', { host: 'app.test:8080', path: '/a/b', query: 'x=1#frag' }],
-    ['http://app.test', { host: 'app.test', path: '/', query: '' }],
-    ['http://ÄPP.test/', { host: 'äpp.test', path: '/', query: '' }],
-    ['http://app.TEST/', { host: 'app.test', path: '/', query: '' }],
-    ['http://app.test?x=1', { host: 'app.test', path: '/', query: 'x=1' }],
-    ['/relative/path?q', { host: '', path: '/relative/path', query: 'q' }],
-    ['http://app.test/%2F..%2fme;x.css', { host: 'app.test', path: '/%2F..%2fme;x.css', query: '' }],
-    ['HTTPS://app.test#top', { host: 'app.test', path: '#top', query: '' }],
-    ['/a?next=http://evil.test/b', { host: '', path: '/a', query: 'next=http://evil.test/b' }],
-    ['/go/http://evil.test/b?x', { host: '', path: '/go/http://evil.test/b', query: 'x' }],
-    ['/p#x://evil.test/b', { host: '', path: '/p#x://evil.test/b', query: '' }],
-    ['a\x10://evil.test/b', { host: '', path: 'a\x10://evil.test/b', query: '' }],
+    ['http://App.test:8080/a/b?x=1#frag', { scheme: 'http', host: 'app.test:8080', path: '/a/b', query: 'x=1#frag' }],
+    ['http://app.test', { scheme: 'http', host: 'app.test', path: '/', query: '' }],
+    ['http://ÄPP.test/', { scheme: 'http', host: 'äpp.test', path: '/', query: '' }],
+    ['http://app.TEST/', { scheme: 'http', host: 'app.test', path: '/', query: '' }],
+    ['http://app.test?x=1', { scheme: 'http', host: 'app.test', path: '/', query: 'x=1' }],
+    ['/relative/path?q', { scheme: '', host: '', path: '/relative/path', query: 'q' }],
+    ['http://app.test/%2F..%2fme;x.css', { scheme: 'http', host: 'app.test', path: '/%2F..%2fme;x.css', query: '' }],
+    ['HTTPS://app.test#top', { scheme: 'https', host: 'app.test', path: '#top', query: '' }],
+    ['/a?next=http://evil.test/b', { scheme: '', host: '', path: '/a', query: 'next=http://evil.test/b' }],
+    ['/go/http://evil.test/b?x', { scheme: '', host: '', path: '/go/http://evil.test/b', query: 'x' }],
+    ['/p#x://evil.test/b', { scheme: '', host: '', path: '/p#x://evil.test/b', query: '' }],
+    ['a\x10://evil.test/b', { scheme: '', host: '', path: 'a\x10://evil.test/b', query: '' }],
+    ['wss://app.test/live', { scheme: 'wss', host: 'app.test', path: '/live', query: '' }],
   ])('splits %s', (url, parts) => {
     expect(splitUrl(url)).toEqual(parts)
   })
@@ -51,6 +52,13 @@ describe('normalizeQuery', () => {
 })
 
 describe('keys', () => {
+  it('keep schemes apart, with http keys bare', () => {
+    expect(baseKey(view('http://a.test/p'))).toBe('a.test/p')
+    expect(baseKey(view('https://a.test/p'))).not.toBe(baseKey(view('http://a.test/p')))
+    // A Host header naming the scheme cannot reach an https key: no host holds a line break.
+    expect(baseKey(view('https://a.test/p'))).toBe('https\na.test/p')
+  })
+
   it('include host and raw path, and are shared by GET and HEAD', () => {
     expect(baseKey(view('http://a.test/p?b=1&a=2'))).toBe(baseKey(view('http://a.test/p?a=2&b=1')))
     expect(baseKey(view('http://a.test/p'))).not.toBe(baseKey(view('http://b.test/p')))

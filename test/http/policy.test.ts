@@ -8,7 +8,7 @@ const cache = createCache()
 const route = (options: RouteOptions = {}) => resolveRouteOptions({ cache, ...options })
 
 function request(method: string, headers: Record<string, string> = {}): RequestView {
-  return { method, host: 'app.test', path: '/', query: '', header: (name) => headers[name] }
+  return { method, scheme: 'http', host: 'app.test', path: '/', query: '', header: (name) => headers[name] }
 }
 
 function response(status: number, headers: Record<string, string> = {}) {
