@@ -10,11 +10,40 @@ import type { RequestView } from './request-view.js'
  */
 export function normalizeQuery(query: string): string {
   if (query === '') return ''
+  // A malformed or non-UTF-8 escape (`%fe`, `%%41`) would decode to U+FFFD here, yet Fastify and
+  // Hono hand such text to the handler raw: `?q=%fe` and `?q=%ff` would share a key. Such a query
+  // is keyed as sent; it cannot equal a canonical one, which always decodes.
+  if (query.includes('%') && !decodes(query)) return query
   // URLSearchParams drops one leading `?` (`/p??x=1` would key as `x`), where the frameworks'
   // parsers keep it in the name (`?x`): a leading `&` is skipped by both and keeps the `?`.
   const params = new URLSearchParams(query.charCodeAt(0) === 63 ? `&${query}` : query)
-  params.sort()
-  return params.toString()
+  if (!query.includes('[') && !/%5b/i.test(query)) {
+    params.sort()
+    return params.toString()
+  }
+  // qs (Express's 'extended' parser) reads `a=1&a[]=2` as one array in order: `a` and `a[…]` sort
+  // as one name, keeping their relative order (Array#sort is stable).
+  const pairs = [...params].sort(([a], [b]) => compareNames(bracketBase(a), bracketBase(b)))
+  return new URLSearchParams(pairs).toString()
+}
+
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function bracketBase(name: string): string {
+  const bracket = name.indexOf('[')
+  return bracket <= 0 ? name : name.slice(0, bracket)
+}
+
+// Code-unit order, as URLSearchParams#sort uses.
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** The key of a request's base entry (before any `Vary`): shared by GET and HEAD. */

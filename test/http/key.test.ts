@@ -44,6 +44,20 @@ describe('normalizeQuery', () => {
     expect(normalizeQuery('a=1&a=2')).not.toBe(normalizeQuery('a=2&a=1'))
   })
 
+  it('keys a query with a malformed or non-UTF-8 escape as sent', () => {
+    // Fastify and Hono hand these to the handler raw: they must not share a key.
+    expect(normalizeQuery('q=%fe')).not.toBe(normalizeQuery('q=%ff'))
+    expect(normalizeQuery('q=%fe')).not.toBe(normalizeQuery('q=%EF%BF%BD'))
+    expect(normalizeQuery('q=%%41')).not.toBe(normalizeQuery('q=%25A'))
+    expect(normalizeQuery('b=%fe&a=1')).toBe('b=%fe&a=1')
+  })
+
+  it('sorts a bracketed parameter with its plain name, keeping their order (qs arrays)', () => {
+    expect(normalizeQuery('a=1&a[]=2')).not.toBe(normalizeQuery('a[]=2&a=1'))
+    expect(normalizeQuery('b=1&a[x]=2')).toBe(normalizeQuery('a[x]=2&b=1'))
+    expect(normalizeQuery('a%5B%5D=2&a=1')).toBe(normalizeQuery('a[]=2&a=1'))
+  })
+
   it('encodes equivalent spellings alike and keeps separators apart', () => {
     expect(normalizeQuery('a=%41')).toBe(normalizeQuery('a=A'))
     expect(normalizeQuery('a=1;b=2')).not.toBe(normalizeQuery('a=1&b=2'))

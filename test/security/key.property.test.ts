@@ -2,6 +2,7 @@
 // key only when every framework parses them to the same parameters, and the parsers of Vary,
 // Cache-Control and If-None-Match cannot be steered by spelling.
 import { parse as parseQuerystring } from 'node:querystring'
+import fastQuerystring from 'fast-querystring'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { forwardStatus, hitStatus, staleHitStatus, staleOnErrorStatus } from '../../src/http/cache-status.js'
@@ -47,9 +48,14 @@ function whatwgParams(q: string): [string, string][] {
   return [...params]
 }
 
-/** The parameters as node:querystring (Express's simple parser, Fastify's) parses them. */
+/** The parameters as node:querystring (Express's simple parser) parses them. */
 function nodeParams(q: string): Record<string, string | string[]> {
   return { ...parseQuerystring(q) } as Record<string, string | string[]>
+}
+
+/** The parameters as fast-querystring (Fastify 5's parser) parses them. */
+function fastifyParams(q: string): Record<string, unknown> {
+  return { ...(fastQuerystring.parse(q) as Record<string, unknown>) }
 }
 
 const pair = fc.tuple(fc.constantFrom('a', 'b', 'c', 'page', 'q'), fc.string({ maxLength: 4 }))
@@ -71,6 +77,7 @@ describe('key normalization (property-based)', () => {
         if (normalizeQuery(a) !== normalizeQuery(b)) return
         expect(whatwgParams(a)).toEqual(whatwgParams(b))
         expect(nodeParams(a)).toEqual(nodeParams(b))
+        expect(fastifyParams(a)).toEqual(fastifyParams(b))
       }),
       { numRuns: 50_000 },
     )
