@@ -40,7 +40,15 @@ function plainTarget(host: string, path: string): boolean {
     const code = host.charCodeAt(i)
     // Letters, digits, `-`, `.`, `_`, and `:` `[` `]` of ports and IPv6 literals.
     const letter = (code | 32) >= 97 && (code | 32) <= 122
-    if (!letter && !(code >= 48 && code <= 58) && code !== 45 && code !== 46 && code !== 95 && code !== 91 && code !== 93)
+    if (
+      !letter &&
+      !(code >= 48 && code <= 58) &&
+      code !== 45 &&
+      code !== 46 &&
+      code !== 95 &&
+      code !== 91 &&
+      code !== 93
+    )
       return false
   }
   return true

@@ -46,7 +46,11 @@ export function splitUrl(url: string): UrlParts {
   let scheme = ''
   const hostStart = url.charCodeAt(0) === SLASH ? -1 : afterScheme(url)
   if (hostStart !== -1) {
-    scheme = url.startsWith('http://') ? 'http' : url.startsWith('https://') ? 'https' : url.slice(0, hostStart - 3).toLowerCase()
+    scheme = url.startsWith('http://')
+      ? 'http'
+      : url.startsWith('https://')
+        ? 'https'
+        : url.slice(0, hostStart - 3).toLowerCase()
     let end = hostStart
     let lower = true
     for (; end < url.length; end++) {

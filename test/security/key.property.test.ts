@@ -110,7 +110,14 @@ describe('key normalization (property-based)', () => {
     const segment = fc.array(fc.constantFrom('a', 'B', '%2F', '%2f', '/', '.', ';', '%00', '%3B'), { maxLength: 6 })
     fc.assert(
       fc.property(segment, segment, fc.constantFrom('a.test', 'b.test', 'a.test:80'), (p, q, host) => {
-        const view = (path: string, h: string) => ({ method: 'GET', scheme: 'http', host: h, path, query: '', header: () => undefined })
+        const view = (path: string, h: string) => ({
+          method: 'GET',
+          scheme: 'http',
+          host: h,
+          path,
+          query: '',
+          header: () => undefined,
+        })
         const pathA = `/${p.join('')}`
         const pathB = `/${q.join('')}`
         if (pathA !== pathB) expect(baseKey(view(pathA, host))).not.toBe(baseKey(view(pathB, host)))
