@@ -12,8 +12,8 @@ import { hasResponseMeta } from './meta-check.js'
 import { isMarker, type ResponseMeta } from './stored-response.js'
 
 /**
- * The key of a request on a route: the custom `key`, or host + path + sorted query, plus `vary`,
- * plus the forwarding headers the request carries (see `forwardedHeaders`).
+ * The key of a request on a route: the custom `key`, or scheme (unless http) + host + path +
+ * sorted query, plus `vary`, plus the forwarding headers the request carries (see `forwardedHeaders`).
  */
 export function routeKey(route: RoutePlan, request: RequestView, present: number = ANY_HEADERS): string {
   const key = route.key === undefined ? baseKey(request) : route.key(request)

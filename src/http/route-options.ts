@@ -36,9 +36,9 @@ export interface RouteOptions {
    */
   tags?: readonly string[] | ((request: RequestView) => readonly string[])
   /**
-   * Replaces the default key (host, path, sorted query). Return a string; requests with the same
-   * string share an entry, so include everything the response depends on.
-   * @default host + path + sorted query
+   * Replaces the default key (scheme unless http, host, path, sorted query). Return a string;
+   * requests with the same string share an entry, so include everything the response depends on.
+   * @default scheme (unless http) + host + path + sorted query
    */
   key?: (request: RequestView) => string
   /**
