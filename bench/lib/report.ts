@@ -63,6 +63,8 @@ reaches when its core is saturated. With one core for autocannon, the load gener
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
 middleware costs in Hono itself, the ceiling for a cache that is a middleware.
 Every variant runs in a fresh server process each round (two processes of the same code differ by up to ~15%).
+Every variant has the constant's routes (a static path per body, then the wildcard): on Hono and Express the
+cached variants were on the wildcard alone until 2026-11-26, and Hono matches a wildcard with a regular expression.
 Every variant serves one hot URL to ${s.connections} × ${s.pipelining} requests in flight. For \`redis\`, that is the
 case request coalescing serves best: reads of one key that overlap share one Redis round trip (and its decoded
 value), so Redis sees a small fraction of the hits. A hit on a key no other request is reading costs a whole
