@@ -37,6 +37,7 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
       req.headers,
       (synthetic) => refreshing.set(synthetic, fill),
       () => fill.abandon(),
+      connectionScheme(req.socket) === 'https',
     )
   }
 

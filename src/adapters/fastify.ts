@@ -19,7 +19,7 @@ import { startRequest, type StoredAnswer, type OriginFill, type RequestStart } f
 import { connectionScheme, entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
 import { scanNodeHeaders } from '../http/header-scan.js'
 import { refreshHeaders } from '../http/node-subrequest.js'
-import { splitTarget, type RequestView } from '../http/request-view.js'
+import { splitTarget, type RequestView, type RoutedRequestView } from '../http/request-view.js'
 import { resolveRouteOptions, type RouteOptions, type RoutePlan } from '../http/route-options.js'
 
 export type { RouteOptions } from '../http/route-options.js'
@@ -50,7 +50,7 @@ const plugin: FastifyPluginAsync<CachefrontPluginOptions> = async (app, options)
     throw badOption('cachefront plugin cache', 'a cache from createCache()', options.cache)
   }
   const cache = options.cache
-  const refreshes = new Map<string, OriginFill>()
+  const refreshes = new Map<string, Refresh>()
   const fills = new WeakMap<FastifyRequest, FillState>()
 
   // Options are resolved once per route, at registration: a bad one fails at startup, and routes
@@ -82,17 +82,23 @@ interface FillState {
 export const cachefront = fp(plugin, { fastify: '5.x', name: 'cachefront' })
 export default cachefront
 
+/** A background refresh in flight: its fill, and whether the client's request came over TLS. */
+interface Refresh {
+  readonly fill: OriginFill
+  readonly secure: boolean
+}
+
 function onRequest(
   app: FastifyInstance,
   route: RoutePlan,
-  refreshes: Map<string, OriginFill>,
+  refreshes: Map<string, Refresh>,
   fills: WeakMap<FastifyRequest, FillState>,
 ): onRequestHookHandler {
   // Stale-while-revalidate: the same URL goes again through the app with `inject`, so hooks,
   // serializers and templates run as for a client; its response only feeds the cache.
   const refresh = (fill: OriginFill, request: FastifyRequest): void => {
     const id = randomUUID()
-    refreshes.set(id, fill)
+    refreshes.set(id, { fill, secure: connectionScheme(request.raw.socket) === 'https' })
     app
       .inject({
         method: 'GET',
@@ -116,7 +122,10 @@ function onRequest(
     const refreshing = typeof refreshId === 'string' ? refreshes.get(refreshId) : undefined
     if (refreshing !== undefined) {
       refreshes.delete(refreshId as string)
-      fills.set(request, { fill: refreshing, view })
+      // inject's socket is never TLS: an https entry's refresh must render as https, as its
+      // handler's `request.protocol` did for the client (the entry is keyed by scheme).
+      if (refreshing.secure) (request.raw.socket as { encrypted?: boolean }).encrypted = true
+      fills.set(request, { fill: refreshing.fill, view })
       return done()
     }
     const start = startRequest(route, view, scanNodeHeaders(request.headers, route.headerTable), refresh, request)
@@ -211,12 +220,14 @@ function payloadBytes(payload: unknown): Uint8Array | undefined {
   return undefined
 }
 
-function fastifyView(request: FastifyRequest): RequestView {
+function fastifyView(request: FastifyRequest): RoutedRequestView {
   // The URL the client sent, before any `rewriteUrl`: a rewrite may drop what the handler still
   // reads (`/fr/page` and `/en/page` both rewritten to `/page`), so the key keeps it.
-  const { path, query } = splitTarget(request.originalUrl)
+  const original = request.originalUrl
+  const { path, query } = splitTarget(original)
   const headers = request.headers
   return {
+    routedPath: request.url === original ? undefined : splitTarget(request.url).path,
     method: request.method,
     scheme: connectionScheme(request.raw.socket),
     // As received: Fastify's host constraints tell host names apart by case, so the key must too.

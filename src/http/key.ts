@@ -14,6 +14,9 @@ export function normalizeQuery(query: string): string {
   // Hono hand such text to the handler raw: `?q=%fe` and `?q=%ff` would share a key. Such a query
   // is keyed as sent; it cannot equal a canonical one, which always decodes.
   if (query.includes('%') && !decodes(query)) return query
+  // A fragment sent by a raw client: Express cuts it before parsing the query, Fastify parses it
+  // as part of a value. Kept as sent, it cannot equal a canonical query, where `#` is `%23`.
+  if (query.includes('#')) return query
   // URLSearchParams drops one leading `?` (`/p??x=1` would key as `x`), where the frameworks'
   // parsers keep it in the name (`?x`): a leading `&` is skipped by both and keeps the `?`.
   const params = new URLSearchParams(query.charCodeAt(0) === 63 ? `&${query}` : query)
@@ -22,8 +25,11 @@ export function normalizeQuery(query: string): string {
     return params.toString()
   }
   // qs (Express's 'extended' parser) reads `a=1&a[]=2` as one array in order: `a` and `a[…]` sort
-  // as one name, keeping their relative order (Array#sort is stable).
-  const pairs = [...params].sort(([a], [b]) => compareNames(bracketBase(a), bracketBase(b)))
+  // as one name, keeping their relative order (Array#sort is stable). qs reads a name that opens
+  // with `[` (`[a]=1`) by rules of its own: such a query keeps its order.
+  const pairs = [...params]
+  if (pairs.some(([name]) => name.charCodeAt(0) === 91)) return params.toString()
+  pairs.sort(([a], [b]) => compareNames(bracketBase(a), bracketBase(b)))
   return new URLSearchParams(pairs).toString()
 }
 
@@ -38,7 +44,7 @@ function decodes(text: string): boolean {
 
 function bracketBase(name: string): string {
   const bracket = name.indexOf('[')
-  return bracket <= 0 ? name : name.slice(0, bracket)
+  return bracket === -1 ? name : name.slice(0, bracket)
 }
 
 // Code-unit order, as URLSearchParams#sort uses.

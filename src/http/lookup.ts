@@ -6,7 +6,7 @@ import { CacheError } from '../errors.js'
 import type { CacheEntry, MaybePromise } from '../stores/store.js'
 import { baseKey, variantOf } from './key.js'
 import { ANY_HEADERS, HeaderGroup } from './header-scan.js'
-import type { RequestView } from './request-view.js'
+import type { RequestView, RoutedRequestView } from './request-view.js'
 import type { RoutePlan } from './route-options.js'
 import { hasResponseMeta } from './meta-check.js'
 import { isMarker, type ResponseMeta } from './stored-response.js'
@@ -124,6 +124,13 @@ export function fillPlan(route: RoutePlan, request: RequestView): FillPlan {
     ttl: route.ttl,
     staleWhileRevalidate: route.staleWhileRevalidate,
     staleIfError: route.staleIfError,
-    tags: [...routeTags, pathTag(request.path)],
+    tags: pathTags(routeTags, request),
   }
+}
+
+function pathTags(routeTags: readonly string[], request: RequestView): string[] {
+  const tags = [...routeTags, pathTag(request.path)]
+  const routed = (request as RoutedRequestView).routedPath
+  if (routed !== undefined && routed !== request.path) tags.push(pathTag(routed))
+  return tags
 }

@@ -22,7 +22,8 @@ export function refreshHeaders(headers: NodeRequestHeaders): Record<string, stri
 /**
  * Runs `dispatch` for a GET of `url`. `mark` sees the synthetic request first, so the cache
  * middleware can recognise it by identity: no header a client could forge marks a refresh. The
- * request has its own unconnected socket (no remote address), never the client's.
+ * request has its own unconnected socket (no remote address), never the client's; `secure` marks
+ * it as TLS, as the client's was.
  */
 export function dispatchSubrequest(
   dispatch: NodeDispatch,
@@ -30,8 +31,12 @@ export function dispatchSubrequest(
   headers: NodeRequestHeaders,
   mark: (req: IncomingMessage) => void,
   done: (error?: unknown) => void,
+  secure = false,
 ): void {
-  const req = new IncomingMessage(new Socket())
+  const socket = new Socket()
+  // `req.protocol` reads the socket: an https entry's refresh must render as https did.
+  if (secure) (socket as Socket & { encrypted?: boolean }).encrypted = true
+  const req = new IncomingMessage(socket)
   req.method = 'GET'
   req.url = url
   req.headers = refreshHeaders(headers)

@@ -22,6 +22,14 @@ export interface RequestView {
   header(name: string): string | undefined
 }
 
+/**
+ * A view whose framework routes another path than the client sent (Fastify's `rewriteUrl`): the
+ * key keeps the client's, and `invalidate({ paths })` reaches the entry by either.
+ */
+export interface RoutedRequestView extends RequestView {
+  readonly routedPath?: string
+}
+
 /** The parts of a request URL that keys read. */
 export interface UrlParts {
   /** Lower case; empty for an origin-form URL. */

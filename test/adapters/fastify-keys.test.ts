@@ -9,9 +9,10 @@ import { flushPromises } from '../helpers/deferred.js'
 async function fastifyWith(options: FastifyServerOptions, staleWhileRevalidate?: Duration) {
   const clock = fakeClock()
   const app = Fastify(options)
-  await app.register(cachefront, { cache: createCache({ now: clock }) })
-  const cache: RouteOptions = staleWhileRevalidate === undefined ? {} : { ttl: '10s', staleWhileRevalidate }
-  return { app, clock, config: { config: { cache } } }
+  const cache = createCache({ now: clock })
+  await app.register(cachefront, { cache })
+  const route: RouteOptions = staleWhileRevalidate === undefined ? {} : { ttl: '10s', staleWhileRevalidate }
+  return { app, clock, cache, config: { config: { cache: route } } }
 }
 
 describe('fastify keys', () => {
@@ -35,6 +36,22 @@ describe('fastify keys', () => {
     const english = await app.inject('/en/page')
     expect(english.body).toBe('hello')
     expect(english.headers['cache-status']).toBe('cachefront; fwd=miss; stored')
+    expect((await app.inject('/fr/page')).headers['cache-status']).toMatch(/^cachefront; hit/)
+  })
+
+  it('invalidate({ paths }) reaches a rewritten entry by the path sent and by the path routed', async () => {
+    const { app, cache, config } = await fastifyWith({
+      rewriteUrl: (req) => (req.url ?? '/').replace(/^\/(en|fr)(?=\/)/, ''),
+    })
+    let calls = 0
+    app.get('/page', config, async () => `v${++calls}`)
+    await app.inject('/en/page')
+    await app.inject('/fr/page')
+    await cache.invalidate({ paths: ['/page'] })
+    expect((await app.inject('/en/page')).body).toBe('v3')
+    expect((await app.inject('/fr/page')).body).toBe('v4')
+    await cache.invalidate({ paths: ['/en/page'] })
+    expect((await app.inject('/en/page')).body).toBe('v5')
     expect((await app.inject('/fr/page')).headers['cache-status']).toMatch(/^cachefront; hit/)
   })
 

@@ -56,6 +56,13 @@ describe('normalizeQuery', () => {
     expect(normalizeQuery('a=1&a[]=2')).not.toBe(normalizeQuery('a[]=2&a=1'))
     expect(normalizeQuery('b=1&a[x]=2')).toBe(normalizeQuery('a[x]=2&b=1'))
     expect(normalizeQuery('a%5B%5D=2&a=1')).toBe(normalizeQuery('a[]=2&a=1'))
+    // qs reads `[a]` as `a`: such a query keeps its order.
+    expect(normalizeQuery('[a]=1&a=2')).not.toBe(normalizeQuery('a=2&[a]=1'))
+  })
+
+  it('keys a query holding a fragment as sent', () => {
+    expect(normalizeQuery('x=1#y')).not.toBe(normalizeQuery('x=1%23y'))
+    expect(normalizeQuery('x=1#y')).not.toBe(normalizeQuery('x=1'))
   })
 
   it('encodes equivalent spellings alike and keeps separators apart', () => {
