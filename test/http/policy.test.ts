@@ -28,6 +28,23 @@ describe('request bypass', () => {
     expect(requestBypass(route(), request(method, headers))).toBe(reason)
   })
 
+  it.each(['app.test', 'APP.test:8080', '[::1]:3000', 'app.test.', 'my_host:80', 'xn--bcher-kva.example', ''])(
+    'caches a request to the host %j',
+    (host) => {
+      expect(requestBypass(route(), { ...request('GET'), host, path: '/p' })).toBeUndefined()
+    },
+  )
+
+  it.each([
+    ['app.test/a', '/b'],
+    ['app.test\nx', '/b'],
+    ['app.test b', '/b'],
+    ['app.test', 'http://evil.test/b'],
+    ['app.test', '*'],
+  ])('bypasses host %j with path %j (target)', (host, path) => {
+    expect(requestBypass(route(), { ...request('GET'), host, path })).toBe('target')
+  })
+
   it('lets a route opt in to Authorization and Cookie', () => {
     const open = route({ allowAuthorization: true, allowCookies: true })
     expect(requestBypass(open, request('GET', { authorization: 'Bearer x', cookie: 's=1' }))).toBeUndefined()
