@@ -54,11 +54,7 @@ export function splitUrl(url: string): UrlParts {
   let scheme = ''
   const hostStart = url.charCodeAt(0) === SLASH ? -1 : afterScheme(url)
   if (hostStart !== -1) {
-    scheme = url.startsWith('http://')
-      ? 'http'
-      : url.startsWith('https://')
-        ? 'https'
-        : url.slice(0, hostStart - 3).toLowerCase()
+    scheme = schemeOf(url, hostStart)
     let end = hostStart
     let lower = true
     for (; end < url.length; end++) {
@@ -87,6 +83,24 @@ export function splitUrl(url: string): UrlParts {
 export function splitTarget(target: string): { path: string; query: string } {
   const q = target.indexOf('?')
   return q === -1 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) }
+}
+
+/** The scheme of an absolute URL whose authority starts at `hostStart`, lower case. */
+function schemeOf(url: string, hostStart: number): string {
+  const length = hostStart - 3
+  // http and https are nearly all: matched by character, where startsWith calls cost ~230
+  // instructions a hit (callgrind).
+  if (
+    (length === 4 || length === 5) &&
+    (url.charCodeAt(0) | 32) === 104 &&
+    (url.charCodeAt(1) | 32) === 116 &&
+    (url.charCodeAt(2) | 32) === 116 &&
+    (url.charCodeAt(3) | 32) === 112
+  ) {
+    if (length === 4) return 'http'
+    if ((url.charCodeAt(4) | 32) === 115) return 'https'
+  }
+  return url.slice(0, length).toLowerCase()
 }
 
 /** Where the authority starts after `scheme://` at the start of `url` (RFC 3986 §3.1), or -1. */
