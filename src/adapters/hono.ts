@@ -79,14 +79,18 @@ class HonoRequest implements RequestView, WebHandler {
     this.#next = next
     const raw = c.req.raw
     const { scheme, host, path, query } = splitUrl(raw.url)
+    const incoming = nodeIncoming(c.env)
     this.method = raw.method
     this.scheme = scheme
     this.host = host
-    this.path = path
+    // node-server takes an absolute-form target's host (`GET http://app.test/p`) for the URL and
+    // leaves the Host header (`evil.test`) to handlers that read it: the key cannot follow both,
+    // so such a request keeps its raw target as the path, which bypasses (policy.ts).
+    this.path = incoming === undefined || incoming.url.charCodeAt(0) === 47 ? path : incoming.url
     this.query = query
     // On @hono/node-server, `raw.headers` builds a Headers from Node's parsed ones on first use;
     // reading Node's directly skips that per request (a fifth of a hit's CPU, measured).
-    this.nodeHeaders = nodeIncoming(c.env)?.headers
+    this.nodeHeaders = incoming?.headers
   }
 
   header(name: string): string | undefined {
@@ -115,12 +119,12 @@ class HonoRequest implements RequestView, WebHandler {
 }
 
 /** The Node request behind this one when the app runs on @hono/node-server (`c.env.incoming`). */
-function nodeIncoming(env: unknown): { headers: NodeRequestHeaders } | undefined {
+function nodeIncoming(env: unknown): { headers: NodeRequestHeaders; url: string } | undefined {
   if (typeof env !== 'object' || env === null) return undefined
   const incoming = (env as { incoming?: unknown }).incoming
   if (typeof incoming !== 'object' || incoming === null) return undefined
-  const { headers, httpVersion } = incoming as { headers?: unknown; httpVersion?: unknown }
-  return typeof headers === 'object' && headers !== null && typeof httpVersion === 'string'
-    ? (incoming as { headers: NodeRequestHeaders })
+  const { headers, httpVersion, url } = incoming as { headers?: unknown; httpVersion?: unknown; url?: unknown }
+  return typeof headers === 'object' && headers !== null && typeof httpVersion === 'string' && typeof url === 'string'
+    ? (incoming as { headers: NodeRequestHeaders; url: string })
     : undefined
 }

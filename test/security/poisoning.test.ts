@@ -175,6 +175,16 @@ describe.each(ADAPTERS)('%s: poisoning through unkeyed inputs', (adapter) => {
   )
 
   it.runIf(adapter === 'express' || adapter === 'hono-node')(
+    'an absolute-form target with another Host header never lands in the URL’s entry',
+    async () => {
+      // node-server keys the target's host; a handler that reads the Host header sees evil.test.
+      const app = await open(adapter, (request, call) => ({ body: `call ${call}: ${request.header('host')}` }))
+      await app.send('http://app.test/page', { host: 'evil.test' })
+      expect((await app.send('/page')).body).toMatch(/^call \d: app\.test$/)
+    },
+  )
+
+  it.runIf(adapter === 'express' || adapter === 'hono-node')(
     'an absolute-form request target never lands in the origin-form URL’s entry',
     async () => {
       const app = await open(adapter, (request, call) => ({ body: `call ${call}: ${request.host} ${request.url}` }))
