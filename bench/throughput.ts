@@ -1,7 +1,8 @@
 // Cache-hit throughput per framework, side by side with the framework's constant response (the
-// limit) and with peers, in one run: `npm run bench:throughput`. Rounds are interleaved, each on
-// fresh server processes, and each ratio is the median of per-round ratios to the same round's
-// constant response.
+// limit) and with peers, in one run: `npm run bench:throughput`. Every window loads a variant and
+// the constant response at the same time, on the same server CPU: the ratio of one window compares
+// two servers under the same machine state. Rounds are interleaved, each on fresh server
+// processes, and each ratio is the median of the per-window ratios.
 import { ROUTES, type BodyKind } from './lib/bodies.js'
 import { startServer, runLoad, type BenchServer } from './lib/proc.js'
 import type { LoadResult } from './lib/load-worker.js'
@@ -29,10 +30,13 @@ export interface ThroughputRow {
   readonly rps: number[]
   /** Requests per CPU-second of the server process (Redis server's CPU added for Redis variants). */
   readonly perCpu: number[]
+  /** Requests per second and per CPU-second of the constant response loaded in the same windows. */
+  readonly baseRps: number[]
+  readonly basePerCpu: number[]
   /** Server CPU use during the run, in cores (1 = saturated). */
   readonly busy: number[]
   readonly p99: number[]
-  /** Medians of the per-round ratios to the constant response. */
+  /** Medians of the per-window ratios to the constant response loaded alongside. */
   rpsRatio?: number
   perCpuRatio?: number
   readonly anomalies: string[]
@@ -47,6 +51,8 @@ export interface ThroughputResult {
 interface Measurement {
   readonly row: ThroughputRow
   readonly server: BenchServer
+  /** The constant response's server, loaded at the same time with a plain GET of the same body. */
+  readonly base: BenchServer
   readonly headers: Record<string, string>
   readonly expectStatus: number
 }
@@ -68,16 +74,17 @@ async function preflight(server: BenchServer, body: BodyKind, variant: Variant):
 }
 
 async function measure(m: Measurement, duration: number, redis: number, record: boolean): Promise<void> {
+  const url = m.server.url + ROUTES[m.row.body].path
+  const load = (target: string, headers: Record<string, string>) =>
+    runLoad<LoadResult>({ url: target, duration, connections: CONNECTIONS, pipelining: PIPELINING, headers })
   const cpu0 = m.server.cpuSeconds()
+  const base0 = m.base.cpuSeconds()
   const redis0 = processCpuSeconds(redis)
-  const result = await runLoad<LoadResult & { duration?: number }>({
-    url: m.server.url + ROUTES[m.row.body].path,
-    duration,
-    connections: CONNECTIONS,
-    pipelining: PIPELINING,
-    headers: m.headers,
-  })
+  // Both servers share the server CPU (the kernel splits it evenly between two busy processes), so a
+  // burst of noise from other tenants lands on both: their ratio is what one window measures.
+  const [result, base] = await Promise.all([load(url, m.headers), load(m.base.url + ROUTES[m.row.body].path, {})])
   const cpu = m.server.cpuSeconds() - cpu0
+  const baseCpu = m.base.cpuSeconds() - base0
   const redisCpu = /tiered|redis/.test(m.row.variant) ? processCpuSeconds(redis) - redis0 : 0
   const expected = result.statuses[String(m.expectStatus)] ?? 0
   if (result.errors > 0 || expected !== result.requests)
@@ -85,6 +92,8 @@ async function measure(m: Measurement, duration: number, redis: number, record: 
   if (!record) return
   m.row.rps.push(result.rps)
   m.row.perCpu.push(result.requests / (cpu + redisCpu))
+  m.row.baseRps.push(base.rps)
+  m.row.basePerCpu.push(base.requests / baseCpu)
   m.row.busy.push(cpu / duration)
   m.row.p99.push(result.p99)
 }
@@ -131,45 +140,51 @@ class RowBook {
 }
 
 /**
- * This round's measurements on fresh servers. A variant whose server or preflight fails in the
- * first round is skipped for good; in a later round it fails the run (its rounds would no longer
- * pair with the constant's).
+ * The measurements of one variant on a fresh server and its own constant-response partner. A
+ * variant whose server or preflight fails in the first round is skipped for good; in a later
+ * round it fails the run (its rounds would no longer pair with the constant's). The constant's
+ * own row pairs two constant processes: a control, whose ratio shows how far apart two servers of
+ * the same code read.
  */
-async function planRound(
+async function planVariant(
   framework: Framework,
-  variants: Variant[],
-  servers: Map<Variant, BenchServer>,
+  variant: Variant,
+  servers: BenchServer[],
   book: RowBook,
   out: ThroughputResult,
   firstRound: boolean,
 ): Promise<Measurement[]> {
-  const plan: Measurement[] = []
-  for (const variant of [...variants]) {
-    try {
-      servers.set(variant, await startServer({ framework, variant, redisPrefix: `cfbench:${framework}:${variant}:` }))
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      if (!firstRound) throw new Error(`${framework}/${variant}: ${reason}`)
-      skip(out, framework, variant, reason)
-      variants.splice(variants.indexOf(variant), 1)
-    }
+  const start = async (which: Variant) => {
+    const server = await startServer({ framework, variant: which, redisPrefix: `cfbench:${framework}:${which}:` })
+    servers.push(server)
+    return server
   }
+  let server: BenchServer
+  let base: BenchServer
+  try {
+    ;[server, base] = await Promise.all([start(variant), start('const')])
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    if (!firstRound || variant === 'const') throw new Error(`${framework}/${variant}: ${reason}`)
+    skip(out, framework, variant, reason)
+    return []
+  }
+  const plan: Measurement[] = []
   for (const body of BODIES) {
-    for (const [variant, server] of servers) {
-      const row = book.get(body, variant)
-      if (row === undefined) continue
-      const problem = await preflight(server, body, variant)
-      if (problem !== undefined) {
-        if (!firstRound) throw new Error(`${framework}/${variant}/${body}: preflight: ${problem}`)
-        skip(out, framework, `${variant} (${body})`, `preflight: ${problem}`)
-        book.drop(body, variant)
-        continue
-      }
-      plan.push({ row, server, headers: {}, expectStatus: 200 })
-      if (variant === 'memory') {
-        const etag = (await fetch(server.url + ROUTES[body].path)).headers.get('etag') ?? ''
-        plan.push({ row: book.get(body, 'memory-304')!, server, headers: { 'if-none-match': etag }, expectStatus: 304 })
-      }
+    const row = book.get(body, variant)
+    if (row === undefined) continue
+    const problem = await preflight(server, body, variant)
+    if (problem !== undefined) {
+      if (!firstRound || variant === 'const') throw new Error(`${framework}/${variant}/${body}: preflight: ${problem}`)
+      skip(out, framework, `${variant} (${body})`, `preflight: ${problem}`)
+      book.drop(body, variant)
+      continue
+    }
+    plan.push({ row, server, base, headers: {}, expectStatus: 200 })
+    if (variant === 'memory') {
+      const etag = (await fetch(server.url + ROUTES[body].path)).headers.get('etag') ?? ''
+      const notModified = book.get(body, 'memory-304')!
+      plan.push({ row: notModified, server, base, headers: { 'if-none-match': etag }, expectStatus: 304 })
     }
   }
   return plan
@@ -179,43 +194,57 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
   const variants = runnableVariants(framework, out, redis)
   const book = new RowBook(framework)
   for (let round = 0; round < ROUNDS; round++) {
-    // Fresh server processes every round: two processes of the same code differ by up to ~15% in
-    // CPU per request (JIT decisions, heap layout; measured: a no-op middleware in front of the
-    // constant response scoring 1.15 of it), which one process per variant would bake into every
-    // round's ratio alike. Started anew, that difference is noise the median sees through.
-    const servers = new Map<Variant, BenchServer>()
-    try {
-      const plan = await planRound(framework, variants, servers, book, out, round === 0)
-      for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
-      // Rotate the order each round so that no variant always runs first or last.
-      const shift = (round * Math.max(1, Math.floor(plan.length / ROUNDS))) % plan.length
-      for (const m of [...plan.slice(shift), ...plan.slice(0, shift)]) {
-        await measure(m, DURATION, redis ?? 0, true)
-        const last = m.row.rps.length - 1
-        console.log(
-          `  ${framework.padEnd(7)} ${m.row.body.padEnd(4)} ${m.row.variant.padEnd(18)} round ${round + 1}: ` +
-            `${Math.round(m.row.rps[last]!)} req/s, ${Math.round(m.row.perCpu[last]!)} req/CPU-s, server busy ${m.row.busy[last]!.toFixed(2)}`,
-        )
+    // Each variant and its partner run alone on the server CPU, on fresh processes every round: two
+    // processes of the same code differ by a few percent in CPU per request (JIT decisions, heap
+    // layout), which one process per variant would bake into every round alike. A single constant
+    // kept running across variants read up to 1.5 × a fresh partner, and servers left idle beside
+    // the pair under load made the control's ratio swing 0.8-1.05 (measured): hence a partner per
+    // variant, and nothing else running. The order rotates so that no variant always runs first.
+    const shift = round % variants.length
+    for (const variant of [...variants.slice(shift), ...variants.slice(0, shift)]) {
+      const servers: BenchServer[] = []
+      try {
+        const plan = await planVariant(framework, variant, servers, book, out, round === 0)
+        if (plan.length === 0 && round === 0) variants.splice(variants.indexOf(variant), 1)
+        for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
+        for (const m of plan) {
+          await measure(m, DURATION, redis ?? 0, true)
+          const last = m.row.rps.length - 1
+          console.log(
+            `  ${framework.padEnd(7)} ${m.row.body.padEnd(4)} ${m.row.variant.padEnd(18)} round ${round + 1}: ` +
+              `${Math.round(m.row.rps[last]!)} req/s, ${Math.round(m.row.perCpu[last]!)} req/CPU-s, ` +
+              `ratio ${(m.row.perCpu[last]! / m.row.basePerCpu[last]!).toFixed(3)} to the constant alongside, ` +
+              `server busy ${m.row.busy[last]!.toFixed(2)}`,
+          )
+        }
+      } finally {
+        await Promise.all(servers.map((server) => server.stop()))
       }
-    } finally {
-      await Promise.all([...servers.values()].map((server) => server.stop()))
     }
   }
   for (const body of BODIES) {
-    const bodyRows = [...book.rows.values()].filter((row) => row.body === body && row.rps.length > 0)
-    const base = bodyRows.find((row) => row.variant === 'const')
-    for (const row of bodyRows) {
-      if (base) {
-        row.rpsRatio = median(row.rps.map((v, i) => v / base.rps[i]!))
-        row.perCpuRatio = median(row.perCpu.map((v, i) => v / base.perCpu[i]!))
-      }
+    for (const row of book.rows.values()) {
+      if (row.body !== body || row.rps.length === 0) continue
+      row.rpsRatio = median(row.rps.map((v, i) => v / row.baseRps[i]!))
+      row.perCpuRatio = median(row.perCpu.map((v, i) => v / row.basePerCpu[i]!))
       out.rows.push(row)
     }
   }
 }
 
 function newRow(framework: Framework, body: BodyKind, variant: string): ThroughputRow {
-  return { framework, body, variant, rps: [], perCpu: [], busy: [], p99: [], anomalies: [] }
+  return {
+    framework,
+    body,
+    variant,
+    rps: [],
+    perCpu: [],
+    baseRps: [],
+    basePerCpu: [],
+    busy: [],
+    p99: [],
+    anomalies: [],
+  }
 }
 
 export async function runThroughput(): Promise<ThroughputResult> {

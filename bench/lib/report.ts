@@ -54,15 +54,20 @@ function throughputSection(saved: Saved<ThroughputResult> | undefined): string {
   return `## Throughput of a hit
 
 ${header(saved)}
-${s.rounds} interleaved rounds × ${s.duration} s per variant after a ${s.warmup} s warm-up; autocannon with
-${s.connections} connections × ${s.pipelining} pipelined requests. Ratios are medians of per-round ratios to the
-same framework's constant response (\`const\`) in the same round. **req/CPU-s** is requests served per CPU-second
-of the server process (plus the Redis server's CPU for the tiered and Redis variants): the throughput the server
-reaches when its core is saturated. With one core for autocannon, the load generator is often the bottleneck
-(\`server busy\` < 1), which compresses **req/s** ratios toward 1; the targets are therefore judged on req/CPU-s.
+${s.rounds} interleaved rounds; in each, every variant runs on a fresh server process beside a fresh process
+serving the constant response (\`const\`), both pinned to the same server CPU and loaded at the same time
+(autocannon, ${s.connections} connections × ${s.pipelining} pipelined requests each, from the other CPU), for
+${s.duration} s per window after a ${s.warmup} s warm-up. A window's ratio compares two servers that shared the
+same core in the same seconds, so the machine's noise (other tenants, frequency) falls on both; ratios are medians
+of the per-window ratios. The \`const\` row pairs two constant processes: the control, whose ratio is how far
+apart two servers of the same code read. **req/CPU-s** is requests served per CPU-second of the server process
+(plus the Redis server's CPU for the tiered and Redis variants); the targets are judged on it. Each server of a
+pair gets about half the core (\`server busy\` ≈ 0.5), so **req/s** ratios read close to req/CPU-s ratios.
+Until 2026-11-26 09:00 UTC each variant was loaded alone, one after another: windows seconds apart saw different
+machine states, and a variant's per-round ratio ranged 0.56–1.50 (medians moved ±0.1 between runs). Paired, the
+control reads 0.99–1.01 per window.
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
 middleware costs in Hono itself, the ceiling for a cache that is a middleware.
-Every variant runs in a fresh server process each round (two processes of the same code differ by up to ~15%).
 Every variant has the constant's routes (a static path per body, then the wildcard): on Hono and Express the
 cached variants were on the wildcard alone until 2026-11-26, and Hono matches a wildcard with a regular expression.
 Every variant serves one hot URL to ${s.connections} × ${s.pipelining} requests in flight. For \`redis\`, that is the
