@@ -231,7 +231,7 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
             `  ${framework.padEnd(7)} ${m.row.body.padEnd(4)} ${m.row.variant.padEnd(18)} round ${round + 1}: ` +
               `${Math.round(m.row.rps[last]!)} req/s, ${Math.round(m.row.perCpu[last]!)} req/CPU-s, ` +
               `ratio ${(m.row.perCpu[last]! / m.row.basePerCpu[last]!).toFixed(3)} to the constant alongside, ` +
-              `server busy ${m.row.busy[last]!.toFixed(2)}`,
+              `server busy ${m.row.busy[last]!.toFixed(2)}${m.row.anomalies.length > 0 ? `, anomalies: ${m.row.anomalies.join('; ')}` : ''}`,
           )
         }
       } finally {
