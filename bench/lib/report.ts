@@ -63,9 +63,12 @@ of the per-window ratios. The \`const\` row pairs two constant processes: the co
 apart two servers of the same code read. **req/CPU-s** is requests served per CPU-second of the server process
 (plus the Redis server's CPU for the tiered and Redis variants); the targets are judged on it. Each server of a
 pair gets about half the core (\`server busy\` ≈ 0.5), so **req/s** ratios read close to req/CPU-s ratios.
-Until 2026-11-26 09:00 UTC each variant was loaded alone, one after another: windows seconds apart saw different
-machine states, and a variant's per-round ratio ranged 0.56–1.50 (medians moved ±0.1 between runs). Paired, the
-control reads 0.99–1.01 per window.
+Before 2026-11-26 08:00 UTC each variant was loaded alone, one after another: windows seconds apart saw
+different machine states, a variant's per-round ratio ranged 0.56–1.50, and medians moved by ±0.1 between runs.
+Paired, most windows of the control read 0.96–1.04. What pairing cannot remove is a process's own state: now and
+then a Node 20 process settles into a JIT state that costs it 1.3–2 × per request for its whole life (seen under
+callgrind as Node's \`nextTick\` building its tick objects through the V8 runtime). The per-window ratios are
+printed while the bench runs; one round in four showing such a process is why the ratio is a median of rounds.
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
 middleware costs in Hono itself, the ceiling for a cache that is a middleware.
 Every variant has the constant's routes (a static path per body, then the wildcard): on Hono and Express the
