@@ -165,8 +165,9 @@ async function planVariant(
     servers.push(server)
     return server
   }
-  // One after the other, and in turns: started together (or always in the same order), the second
-  // of a Fastify pair of constants ran ~1.3 × slower in 3 rounds of 5 (a per-process JIT state).
+  // One after the other, and in turns by round: started together, one process of a Fastify pair of
+  // constants ran ~1.3 × slower in 3 rounds of 5 (a per-process JIT state; still 1 round in 4 with
+  // turns). Alternating the order weighs both processes of a pair alike over an even number of rounds.
   let server: BenchServer
   let base: BenchServer
   try {
