@@ -1,5 +1,5 @@
 // Renders bench/RESULTS.md from the saved results: ratios first, then the raw medians.
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import type { ThroughputResult, ThroughputRow } from '../throughput.js'
 import type { StampedeResult } from '../stampede.js'
 import type { MemoryResult } from '../memory.js'
@@ -89,6 +89,7 @@ export async function renderResults(): Promise<void> {
   const memory = await loadResult<MemoryResult>('memory')
   const expiry = await loadResult<ExpiryResult>('expiry')
   const { stampedeSection, memorySection, expirySection } = await import('./report-sections.js')
+  const earlier = await earlierSections()
   const text = `# cachefront benchmark results
 
 Produced by \`npm run bench\` (or one of \`bench:throughput\`, \`bench:stampede\`, \`bench:memory\`,
@@ -97,9 +98,26 @@ compare ratios, not absolute numbers. Settings can be lengthened with environmen
 (\`BENCH_ROUNDS\`, \`BENCH_DURATION\`, \`BENCH_WARMUP\`, \`BENCH_CONNECTIONS\`, \`BENCH_PIPELINING\`,
 \`BENCH_FRAMEWORKS\`, \`BENCH_BODIES\`, \`BENCH_KEYS\`, \`BENCH_EXPIRY_SECONDS\`, \`REDIS_URL\`).
 
-${throughputSection(throughput)}
-${stampedeSection(stampede)}
-${memorySection(memory)}
-${expirySection(expiry)}`
+${[throughputSection(throughput), stampedeSection(stampede), memorySection(memory), expirySection(expiry)]
+  .map((section) => keptIfNotRun(section, earlier))
+  .join('\n')}`
   await writeFile(RESULTS_PATH, text)
+}
+
+// A section whose result is not in bench/.tmp (gitignored: a fresh checkout, or one sub-script run
+// alone) keeps what RESULTS.md already says rather than turning into "Not run yet": a partial run
+// once wiped two measured sections that way.
+function keptIfNotRun(section: string, earlier: Map<string, string>): string {
+  if (!section.includes('Not run yet')) return section
+  return earlier.get(section.slice(0, section.indexOf('\n'))) ?? section
+}
+
+/** The sections of the RESULTS.md on disk, by heading line. */
+async function earlierSections(): Promise<Map<string, string>> {
+  const text = await readFile(RESULTS_PATH, 'utf8').catch(() => '')
+  const sections = new Map<string, string>()
+  for (const part of text.split(/^(?=## )/m).slice(1)) {
+    if (!part.includes('Not run yet')) sections.set(part.slice(0, part.indexOf('\n')), part.trimEnd() + '\n')
+  }
+  return sections
 }
