@@ -103,6 +103,26 @@ async function measure(m: Measurement, duration: number, redis: number, record: 
   m.row.p99.push(result.p99)
 }
 
+/**
+ * Loads each server of a pair alone for the warm-up time, with the CPU to itself, before the paired
+ * warm-up. Warmed up only while sharing the CPU with its partner (V8's compiler threads pinned
+ * there too), one process in four or so settled into a state 1.3-2 × slower per request for its
+ * whole life; alone, 8 fresh processes in 8 did not (measured).
+ */
+async function warmAlone(m: Measurement): Promise<void> {
+  const path = ROUTES[m.row.body].path
+  for (const [server, headers] of m.variantFirst
+    ? [[m.server, m.headers] as const, [m.base, {}] as const]
+    : [[m.base, {}] as const, [m.server, m.headers] as const])
+    await runLoad<LoadResult>({
+      url: server.url + path,
+      duration: WARMUP,
+      connections: CONNECTIONS,
+      pipelining: PIPELINING,
+      headers,
+    })
+}
+
 function skip(out: ThroughputResult, framework: Framework, variant: string, reason: string): void {
   out.skipped.push({ framework, variant, reason })
   console.log(`  skip ${framework}/${variant}: ${reason}`)
@@ -224,6 +244,7 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
       try {
         const plan = await planVariant(framework, variant, servers, book, out, round === 0, round % 2 === 0)
         if (plan.length === 0 && round === 0) variants.splice(variants.indexOf(variant), 1)
+        for (const m of plan) await warmAlone(m)
         for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
         for (const m of plan) {
           await measure(m, DURATION, redis ?? 0, true)

@@ -65,12 +65,15 @@ apart two servers of the same code read. **req/CPU-s** is requests served per CP
 pair gets about half the core (\`server busy\` ≈ 0.5), so **req/s** ratios read close to req/CPU-s ratios.
 Before 2026-11-26 08:00 UTC each variant was loaded alone, one after another: windows seconds apart saw
 different machine states, a variant's per-round ratio ranged 0.56–1.50, and medians moved by ±0.1 between runs.
-Paired, most windows of the control read 0.96–1.04. What pairing cannot remove is a process's own state: now and
-then a Node 20 process settles into a JIT state that costs it 1.3–2 × per request for its whole life (seen under
-callgrind as Node's \`nextTick\` building its tick objects through the V8 runtime). The per-window ratios are
-printed while the bench runs; one round in four showing such a process is why the ratio is a median of rounds.
+Paired, most windows of the control read 0.96–1.04. Until 2026-11-26 10:30 UTC the servers warmed up only in
+pairs, and now and then a process settled into a JIT state that cost it 1.3–2 × per request for its whole life
+(seen under callgrind as Node's \`nextTick\` building its tick objects through the V8 runtime): one round in four,
+set aside by the median. Each server now first warms up alone with the CPU to itself (V8's compiler threads are
+pinned there too), then the pair warms up together; in 8 rounds since, no process showed that state.
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
-middleware costs in Hono itself, the ceiling for a cache that is a middleware.
+middleware costs in Hono itself, the ceiling for a cache that is a middleware. \`const-cache-headers\` is that, with
+the headers a cached answer adds (Content-Length, ETag, Age, Cache-Status) in a plain object: the ceiling for a
+middleware cache that sends what HTTP caching asks of it.
 Every variant has the constant's routes (a static path per body, then the wildcard): on Hono and Express the
 cached variants were on the wildcard alone until 2026-11-26, and Hono matches a wildcard with a regular expression.
 Every variant serves one hot URL to ${s.connections} × ${s.pipelining} requests in flight. For \`redis\`, that is the

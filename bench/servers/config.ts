@@ -3,7 +3,15 @@
 export type Framework = 'fastify' | 'hono' | 'express'
 /** `const` is the framework answering a pre-built body: the limit every ratio is taken against. */
 export type Variant =
-  'const' | 'const-middleware' | 'memory' | 'tiered' | 'redis' | 'apicache' | 'async-cache-dedupe' | 'bentocache'
+  | 'const'
+  | 'const-middleware'
+  | 'const-cache-headers'
+  | 'memory'
+  | 'tiered'
+  | 'redis'
+  | 'apicache'
+  | 'async-cache-dedupe'
+  | 'bentocache'
 
 export interface ServerConfig {
   readonly framework: Framework
@@ -23,7 +31,9 @@ export const VARIANTS: Record<Framework, readonly Variant[]> = {
   fastify: ['const', 'memory', 'tiered', 'redis', 'async-cache-dedupe', 'bentocache'],
   // const-middleware: the constant response behind a no-op middleware, Hono's own cost of any
   // middleware (a one-handler route is answered synchronously; two handlers go through compose).
-  hono: ['const', 'const-middleware', 'memory', 'tiered', 'redis'],
+  // const-cache-headers: the same, carrying the four headers a cached answer adds (see server.ts): the
+  // ceiling for a cache that is a middleware and sends what HTTP caching asks of it.
+  hono: ['const', 'const-middleware', 'const-cache-headers', 'memory', 'tiered', 'redis'],
   express: ['const', 'memory', 'tiered', 'redis', 'apicache'],
 }
 
