@@ -1,8 +1,9 @@
 // One bench server process: `node --import tsx bench/servers/server.ts '<ServerConfig JSON>'`.
 // Prints `READY <port>` once listening on 127.0.0.1. Routes: /page.html and /data.json (the
 // throughput bodies), any other path (the origin, for stampede and expiry keys), and /__runs
-// (how many times the origin ran, never cached).
+// (how many times the origin ran, never cached), and /__loop (the longest event-loop stall since the last ask).
 import type { RequestHandler } from 'express'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Cache } from '../../src/index.js'
 import { ROUTES } from '../lib/bodies.js'
 import type { ServerConfig } from './config.js'
@@ -10,6 +11,15 @@ import { benchCache, distModule } from './stores.js'
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ServerConfig
 let runs = 0
+const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+loopDelay.enable()
+
+/** The longest the event loop was blocked since the last call, in ms: tells a stall of this server from the machine's. */
+function loopStall(): string {
+  const ms = loopDelay.max / 1e6
+  loopDelay.reset()
+  return ms.toFixed(1)
+}
 
 /** The origin: what a handler renders on a miss (it counts, and may take `delayMs`). */
 async function render(path: string): Promise<{ type: string; text: string }> {
@@ -30,6 +40,7 @@ async function hono(cache: Cache | undefined): Promise<number> {
   const { serve } = await import('@hono/node-server')
   const app = new Hono()
   app.get('/__runs', (c) => c.text(String(runs)))
+  app.get('/__loop', (c) => c.text(loopStall()))
   if (config.variant === 'const') {
     for (const route of Object.values(ROUTES))
       app.get(route.path, (c) => c.body(route.text, 200, { 'content-type': route.type }))
@@ -88,6 +99,7 @@ async function fastify(cache: Cache | undefined): Promise<number> {
   const { default: Fastify } = await import('fastify')
   const app = Fastify({ logger: false })
   app.get('/__runs', async () => String(runs))
+  app.get('/__loop', async () => loopStall())
   type Reply = { type(t: string): Reply; send(b: unknown): Reply }
   let answer = async (path: string, reply: Reply): Promise<Reply> => {
     const page = await render(path)
@@ -148,6 +160,9 @@ async function express(cache: Cache | undefined): Promise<number> {
   app.set('x-powered-by', false)
   app.get('/__runs', (_req, res) => {
     res.send(String(runs))
+  })
+  app.get('/__loop', (_req, res) => {
+    res.send(loopStall())
   })
   type Req = { path: string }
   type Res = { setHeader(n: string, v: string): void; end(b: unknown): void }
