@@ -105,9 +105,10 @@ async function measure(m: Measurement, duration: number, redis: number, record: 
 
 /**
  * Loads each server of a pair alone for the warm-up time, with the CPU to itself, before the paired
- * warm-up. Warmed up only while sharing the CPU with its partner (V8's compiler threads pinned
- * there too), one process in four or so settled into a state 1.3-2 × slower per request for its
- * whole life; alone, 8 fresh processes in 8 did not (measured).
+ * warm-up, so that its JIT settles without a partner on the core (V8's compiler threads are pinned
+ * there too). Fresh processes loaded alone never showed the 1.3-2 × slow state (8 of 8), and two
+ * memory-only runs with this warm-up had none in 8 rounds; the full run after still did, in its
+ * memory pairs only: it narrows the cause, it is not a cure.
  */
 async function warmAlone(m: Measurement): Promise<void> {
   const path = ROUTES[m.row.body].path

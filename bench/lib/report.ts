@@ -65,11 +65,13 @@ apart two servers of the same code read. **req/CPU-s** is requests served per CP
 pair gets about half the core (\`server busy\` ≈ 0.5), so **req/s** ratios read close to req/CPU-s ratios.
 Before 2026-11-26 08:00 UTC each variant was loaded alone, one after another: windows seconds apart saw
 different machine states, a variant's per-round ratio ranged 0.56–1.50, and medians moved by ±0.1 between runs.
-Paired, most windows of the control read 0.96–1.04. Until 2026-11-26 10:30 UTC the servers warmed up only in
-pairs, and now and then a process settled into a JIT state that cost it 1.3–2 × per request for its whole life
-(seen under callgrind as Node's \`nextTick\` building its tick objects through the V8 runtime): one round in four,
-set aside by the median. Each server now first warms up alone with the CPU to itself (V8's compiler threads are
-pinned there too), then the pair warms up together; in 8 rounds since, no process showed that state.
+Paired, most windows of the control read 0.96–1.04. What pairing cannot remove: now and then a process settles
+into a state that costs it 1.3–2 × per request for its whole life (under callgrind, Node's \`nextTick\` building its
+tick objects through the V8 runtime). Each server now first warms up alone with the CPU to itself, then the pair
+warms up together: in two memory-only runs (8 rounds) no process showed that state, yet in the full run of
+2026-11-26 10:35 UTC the memory pairs did in most rounds (Hono's cached process, 0.54–0.57; Express's constant
+partner, 1.95–2.07), while the tiered, Redis and control pairs of the same run did not. Its trigger is not known;
+the ratios of every window are printed while the bench runs, and a row whose rounds disagree is to be rerun.
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
 middleware costs in Hono itself, the ceiling for a cache that is a middleware. \`const-cache-headers\` is that, with
 the headers a cached answer adds (Content-Length, ETag, Age, Cache-Status) in a plain object: the ceiling for a
