@@ -101,7 +101,7 @@ Produced by \`npm run bench\` (or one of \`bench:throughput\`, \`bench:stampede\
 \`bench:expiry\`); every section says when and how it was measured. The machine is shared and noisy:
 compare ratios, not absolute numbers. Settings can be lengthened with environment variables
 (\`BENCH_ROUNDS\`, \`BENCH_DURATION\`, \`BENCH_WARMUP\`, \`BENCH_CONNECTIONS\`, \`BENCH_PIPELINING\`,
-\`BENCH_FRAMEWORKS\`, \`BENCH_BODIES\`, \`BENCH_KEYS\`, \`BENCH_EXPIRY_SECONDS\`, \`REDIS_URL\`).
+\`BENCH_FRAMEWORKS\`, \`BENCH_BODIES\`, \`BENCH_KEYS\`, \`BENCH_EXPIRY_SECONDS\`, \`BENCH_EXPIRY_ROUNDS\`, \`REDIS_URL\`).
 
 ${[throughputSection(throughput), stampedeSection(stampede), memorySection(memory), expirySection(expiry)]
   .map((section) => keptIfNotRun(section, earlier))
