@@ -26,14 +26,14 @@ const MODES = [
 export interface ExpiryRow {
   readonly framework: Framework
   readonly mode: string
-  p50: number
-  p99: number
+  readonly p50: number
+  readonly p99: number
   /** The highest latency of any round. */
-  max: number
-  rps: number
-  handlerRuns: number
+  readonly max: number
+  readonly rps: number
+  readonly handlerRuns: number
   readonly statuses: Record<string, number>
-  readonly rounds: ExpiryRound[]
+  readonly rounds: readonly ExpiryRound[]
 }
 
 export interface ExpiryRound {
@@ -76,21 +76,20 @@ export async function runExpiry(): Promise<ExpiryResult> {
     }
     return missing === undefined
   })
-  for (const framework of frameworks) {
-    for (const { mode } of MODES)
-      out.rows.push({ framework, mode, p50: 0, p99: 0, max: 0, rps: 0, handlerRuns: 0, statuses: {}, rounds: [] })
-  }
+  const samples = new Map<string, { rounds: ExpiryRound[]; statuses: Record<string, number> }>()
   for (let round = 0; round < ROUNDS; round++) {
     for (const framework of frameworks) {
       for (const { mode, ttlMs, swrMs } of MODES) {
-        const row = out.rows.find((r) => r.framework === framework && r.mode === mode)!
+        const key = `${framework}\n${mode}`
+        const sample = samples.get(key) ?? { rounds: [], statuses: {} }
+        samples.set(key, sample)
         const server = await startServer({ framework, variant: 'memory', ttlMs, swrMs, delayMs: DELAY_MS })
         try {
-          const sample = await measureWindow(server.url, paths, row.statuses)
-          row.rounds.push(sample)
+          const result = await measureWindow(server.url, paths, sample.statuses)
+          sample.rounds.push(result)
           console.log(
-            `  ${framework} ${mode} round ${round + 1}: p50 ${sample.p50} ms, p99 ${sample.p99} ms, max ${sample.max} ms, ` +
-              `${sample.handlerRuns} handler runs, server's longest stall ${sample.serverStallMs} ms`,
+            `  ${framework} ${mode} round ${round + 1}: p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms, ` +
+              `${result.handlerRuns} handler runs, server's longest stall ${result.serverStallMs} ms`,
           )
         } finally {
           await server.stop()
@@ -98,12 +97,21 @@ export async function runExpiry(): Promise<ExpiryResult> {
       }
     }
   }
-  for (const row of out.rows) {
-    row.p50 = median(row.rounds.map((r) => r.p50))
-    row.p99 = median(row.rounds.map((r) => r.p99))
-    row.max = Math.max(...row.rounds.map((r) => r.max))
-    row.rps = median(row.rounds.map((r) => r.rps))
-    row.handlerRuns = median(row.rounds.map((r) => r.handlerRuns))
+  for (const framework of frameworks) {
+    for (const { mode } of MODES) {
+      const { rounds, statuses } = samples.get(`${framework}\n${mode}`)!
+      out.rows.push({
+        framework,
+        mode,
+        p50: median(rounds.map((r) => r.p50)),
+        p99: median(rounds.map((r) => r.p99)),
+        max: Math.max(...rounds.map((r) => r.max)),
+        rps: median(rounds.map((r) => r.rps)),
+        handlerRuns: median(rounds.map((r) => r.handlerRuns)),
+        statuses,
+        rounds,
+      })
+    }
   }
   return out
 }

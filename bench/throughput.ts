@@ -77,8 +77,7 @@ async function preflight(server: BenchServer, body: BodyKind, variant: Variant):
 
 async function measure(m: Measurement, duration: number, redis: number, record: boolean): Promise<void> {
   const url = m.server.url + ROUTES[m.row.body].path
-  const load = (target: string, headers: Record<string, string>) =>
-    runLoad<LoadResult>({ url: target, duration, connections: CONNECTIONS, pipelining: PIPELINING, headers })
+  const load = (target: string, headers: Record<string, string>) => loadServer(target, duration, headers)
   const cpu0 = m.server.cpuSeconds()
   const base0 = m.base.cpuSeconds()
   const redis0 = processCpuSeconds(redis)
@@ -112,16 +111,14 @@ async function measure(m: Measurement, duration: number, redis: number, record: 
  */
 async function warmAlone(m: Measurement): Promise<void> {
   const path = ROUTES[m.row.body].path
-  for (const [server, headers] of m.variantFirst
-    ? [[m.server, m.headers] as const, [m.base, {}] as const]
-    : [[m.base, {}] as const, [m.server, m.headers] as const])
-    await runLoad<LoadResult>({
-      url: server.url + path,
-      duration: WARMUP,
-      connections: CONNECTIONS,
-      pipelining: PIPELINING,
-      headers,
-    })
+  const variant = () => loadServer(m.server.url + path, WARMUP, m.headers)
+  const base = () => loadServer(m.base.url + path, WARMUP, {})
+  for (const load of m.variantFirst ? [variant, base] : [base, variant]) await load()
+}
+
+/** One autocannon load of `url` with the run's connections and pipelining. */
+function loadServer(url: string, duration: number, headers: Record<string, string>): Promise<LoadResult> {
+  return runLoad<LoadResult>({ url, duration, connections: CONNECTIONS, pipelining: PIPELINING, headers })
 }
 
 function skip(out: ThroughputResult, framework: Framework, variant: string, reason: string): void {
