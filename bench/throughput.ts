@@ -11,6 +11,7 @@ import { envList, envNumber, median } from './lib/stats.js'
 import { saveResult } from './lib/results.js'
 import { VARIANTS, type Framework, type Variant } from './servers/config.js'
 import { missingFor } from './servers/stores.js'
+import { SLOW_TICK_RATIO, tickRatio } from './lib/tick-state.js'
 
 const ROUNDS = envNumber('BENCH_ROUNDS', 3)
 const DURATION = envNumber('BENCH_DURATION', 3)
@@ -20,6 +21,8 @@ const PIPELINING = envNumber('BENCH_PIPELINING', 10)
 const FRAMEWORKS = (envList('BENCH_FRAMEWORKS') ?? ['fastify', 'hono', 'express']) as Framework[]
 const BODIES = (envList('BENCH_BODIES') ?? ['html', 'json']) as BodyKind[]
 const ONLY = envList('BENCH_VARIANTS')
+/** How many times a pair with a process in the slow state (tick-state.ts) is replaced by a fresh one. */
+const SLOW_RETRIES = envNumber('BENCH_SLOW_RETRIES', 3)
 
 /** One line of the table: a framework, a body, a variant (`memory-304` is a conditional hit). */
 export interface ThroughputRow {
@@ -46,6 +49,19 @@ export interface ThroughputResult {
   readonly settings: Record<string, unknown>
   readonly rows: ThroughputRow[]
   readonly skipped: { framework: Framework; variant: string; reason: string }[]
+  /** Every pair's slow-state probe, replaced pairs included. */
+  readonly probes?: PairProbe[]
+}
+
+/** The slow-state probe of one pair once warmed up (tick-state.ts): nextTick's cost over a literal's. */
+export interface PairProbe {
+  readonly framework: Framework
+  readonly variant: Variant
+  readonly round: number
+  readonly variantRatio: number
+  readonly constRatio: number
+  /** The pair had a process in the slow state and was replaced by a fresh one before measuring. */
+  readonly replaced: boolean
 }
 
 interface Measurement {
@@ -105,9 +121,7 @@ async function measure(m: Measurement, duration: number, redis: number, record: 
 /**
  * Loads each server of a pair alone for the warm-up time, with the CPU to itself, before the paired
  * warm-up, so that its JIT settles without a partner on the core (V8's compiler threads are pinned
- * there too). Fresh processes loaded alone never showed the 1.3-2 × slow state (8 of 8), and two
- * memory-only runs with this warm-up had none in 8 rounds; the full run after still did, in its
- * memory pairs only: it narrows the cause, it is not a cure.
+ * there too). It does not prevent the slow state (tick-state.ts): the probe after warm-up does.
  */
 async function warmAlone(m: Measurement): Promise<void> {
   const path = ROUTES[m.row.body].path
@@ -238,25 +252,7 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
     // variant, and nothing else running. The order rotates so that no variant always runs first.
     const shift = round % variants.length
     for (const variant of [...variants.slice(shift), ...variants.slice(0, shift)]) {
-      const servers: BenchServer[] = []
-      try {
-        const plan = await planVariant(framework, variant, servers, book, out, round === 0, round % 2 === 0)
-        if (plan.length === 0 && round === 0) variants.splice(variants.indexOf(variant), 1)
-        for (const m of plan) await warmAlone(m)
-        for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
-        for (const m of plan) {
-          await measure(m, DURATION, redis ?? 0, true)
-          const last = m.row.rps.length - 1
-          console.log(
-            `  ${framework.padEnd(7)} ${m.row.body.padEnd(4)} ${m.row.variant.padEnd(18)} round ${round + 1}: ` +
-              `${Math.round(m.row.rps[last]!)} req/s, ${Math.round(m.row.perCpu[last]!)} req/CPU-s, ` +
-              `ratio ${(m.row.perCpu[last]! / m.row.basePerCpu[last]!).toFixed(3)} to the constant alongside, ` +
-              `server busy ${m.row.busy[last]!.toFixed(2)}${m.row.anomalies.length > 0 ? `, anomalies: ${m.row.anomalies.join('; ')}` : ''}`,
-          )
-        }
-      } finally {
-        await Promise.all(servers.map((server) => server.stop()))
-      }
+      await benchPair(framework, variant, round, variants, book, out, redis)
     }
   }
   for (const body of BODIES) {
@@ -267,6 +263,78 @@ async function benchFramework(framework: Framework, out: ThroughputResult, redis
       out.rows.push(row)
     }
   }
+}
+
+/**
+ * One variant's round: a fresh pair warmed up, probed for the slow state (replaced by a fresh pair
+ * while retries last), then measured; probed again after its windows, which are flagged if a
+ * process turned slow while they ran.
+ */
+async function benchPair(
+  framework: Framework,
+  variant: Variant,
+  round: number,
+  variants: Variant[],
+  book: RowBook,
+  out: ThroughputResult,
+  redis: number | undefined,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const servers: BenchServer[] = []
+    try {
+      const plan = await planVariant(framework, variant, servers, book, out, round === 0, round % 2 === 0)
+      if (plan.length === 0) {
+        if (round === 0) variants.splice(variants.indexOf(variant), 1)
+        return
+      }
+      for (const m of plan) await warmAlone(m)
+      for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
+      const slow = await slowProcesses(plan[0]!)
+      const replaced = slow.names.length > 0 && attempt < SLOW_RETRIES
+      out.probes!.push({ framework, variant, round: round + 1, ...slow.ratios, replaced })
+      if (replaced) {
+        console.log(`  ${framework} ${variant} round ${round + 1}: ${slow.names.join(' and ')} in the slow state, fresh pair`)
+        continue
+      }
+      const flag = (what: string) => {
+        for (const m of plan) m.row.anomalies.push(`round ${round + 1}: ${what} in the slow state`)
+      }
+      if (slow.names.length > 0) flag(`${slow.names.join(' and ')} (after ${SLOW_RETRIES} fresh pairs)`)
+      for (const m of plan) {
+        await measure(m, DURATION, redis ?? 0, true)
+        printWindow(m, round)
+      }
+      const after = await slowProcesses(plan[0]!)
+      const turned = after.names.filter((name) => !slow.names.includes(name))
+      if (turned.length > 0) flag(`${turned.join(' and ')} turned up`)
+      return
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()))
+    }
+  }
+}
+
+/** Which processes of a pair are in the slow state, and every process's tick ratio. */
+async function slowProcesses(
+  m: Measurement,
+): Promise<{ names: string[]; ratios: { variantRatio: number; constRatio: number } }> {
+  const variantRatio = await tickRatio(m.server)
+  const constRatio = await tickRatio(m.base)
+  const names: string[] = []
+  if (variantRatio > SLOW_TICK_RATIO) names.push(`the ${m.row.variant.replace(/-304$/, '')} process`)
+  if (constRatio > SLOW_TICK_RATIO) names.push('the constant partner')
+  return { names, ratios: { variantRatio, constRatio } }
+}
+
+function printWindow(m: Measurement, round: number): void {
+  const row = m.row
+  const last = row.rps.length - 1
+  console.log(
+    `  ${row.framework.padEnd(7)} ${row.body.padEnd(4)} ${row.variant.padEnd(18)} round ${round + 1}: ` +
+      `${Math.round(row.rps[last]!)} req/s, ${Math.round(row.perCpu[last]!)} req/CPU-s, ` +
+      `ratio ${(row.perCpu[last]! / row.basePerCpu[last]!).toFixed(3)} to the constant alongside, ` +
+      `server busy ${row.busy[last]!.toFixed(2)}${row.anomalies.length > 0 ? `, anomalies: ${row.anomalies.join('; ')}` : ''}`,
+  )
 }
 
 function newRow(framework: Framework, body: BodyKind, variant: string): ThroughputRow {
@@ -290,6 +358,7 @@ export async function runThroughput(): Promise<ThroughputResult> {
     settings: { rounds: ROUNDS, duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, pipelining: PIPELINING },
     rows: [],
     skipped: [],
+    probes: [],
   }
   console.log(
     `throughput: ${ROUNDS} rounds × ${DURATION} s per variant, ${CONNECTIONS} connections × ${PIPELINING} pipelined`,

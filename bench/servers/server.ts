@@ -1,7 +1,8 @@
 // One bench server process: `node --import tsx bench/servers/server.ts '<ServerConfig JSON>'`.
 // Prints `READY <port>` once listening on 127.0.0.1. Routes: /page.html and /data.json (the
 // throughput bodies), any other path (the origin, for stampede and expiry keys), and /__runs
-// (how many times the origin ran, never cached), and /__loop (the longest event-loop stall since the last ask).
+// (how many times the origin ran, never cached), /__loop (the longest event-loop stall since the last ask)
+// and /__ticks (what a process.nextTick call costs this process, see tickCost).
 import type { RequestHandler } from 'express'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Cache } from '../../src/index.js'
@@ -13,6 +14,32 @@ const config = JSON.parse(process.argv[2] ?? '{}') as ServerConfig
 let runs = 0
 const loopDelay = monitorEventLoopDelay({ resolution: 5 })
 loopDelay.enable()
+
+const noop = (): void => undefined
+const ring: unknown[] = []
+
+/**
+ * `<ns per process.nextTick call> <ns per object literal of the same shape>`, each the best of 10
+ * batches taken in turns, so that a slow spell of the machine weighs on both: their ratio tells a
+ * process in the slow state (bench/lib/tick-state.ts) on any machine.
+ */
+function tickCost(): string {
+  let tick = Infinity
+  let literal = Infinity
+  for (let batch = 0; batch < 10; batch++) {
+    tick = Math.min(tick, batchNs(() => process.nextTick(noop)))
+    literal = Math.min(literal, batchNs(() => ring.push({ a: 1, b: 2, callback: noop, args: undefined })))
+  }
+  return `${tick.toFixed(1)} ${literal.toFixed(1)}`
+}
+
+function batchNs(call: () => void): number {
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < 1000; i++) call()
+  const ns = Number(process.hrtime.bigint() - start) / 1000
+  ring.length = 0
+  return ns
+}
 
 /** The longest the event loop was blocked since the last call, in ms: tells a stall of this server from the machine's. */
 function loopStall(): string {
@@ -41,6 +68,7 @@ async function hono(cache: Cache | undefined): Promise<number> {
   const app = new Hono()
   app.get('/__runs', (c) => c.text(String(runs)))
   app.get('/__loop', (c) => c.text(loopStall()))
+  app.get('/__ticks', (c) => c.text(tickCost()))
   if (config.variant === 'const') {
     for (const route of Object.values(ROUTES))
       app.get(route.path, (c) => c.body(route.text, 200, { 'content-type': route.type }))
@@ -100,6 +128,7 @@ async function fastify(cache: Cache | undefined): Promise<number> {
   const app = Fastify({ logger: false })
   app.get('/__runs', async () => String(runs))
   app.get('/__loop', async () => loopStall())
+  app.get('/__ticks', async () => tickCost())
   type Reply = { type(t: string): Reply; send(b: unknown): Reply }
   let answer = async (path: string, reply: Reply): Promise<Reply> => {
     const page = await render(path)
@@ -163,6 +192,9 @@ async function express(cache: Cache | undefined): Promise<number> {
   })
   app.get('/__loop', (_req, res) => {
     res.send(loopStall())
+  })
+  app.get('/__ticks', (_req, res) => {
+    res.send(tickCost())
   })
   type Req = { path: string }
   type Res = { setHeader(n: string, v: string): void; end(b: unknown): void }
