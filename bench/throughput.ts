@@ -293,7 +293,9 @@ async function benchPair(
       const replaced = slow.names.length > 0 && attempt < SLOW_RETRIES
       out.probes!.push({ framework, variant, round: round + 1, ...slow.ratios, replaced })
       if (replaced) {
-        console.log(`  ${framework} ${variant} round ${round + 1}: ${slow.names.join(' and ')} in the slow state, fresh pair`)
+        console.log(
+          `  ${framework} ${variant} round ${round + 1}: ${slow.names.join(' and ')} in the slow state, fresh pair`,
+        )
         continue
       }
       const flag = (what: string) => {

@@ -27,8 +27,14 @@ function tickCost(): string {
   let tick = Infinity
   let literal = Infinity
   for (let batch = 0; batch < 10; batch++) {
-    tick = Math.min(tick, batchNs(() => process.nextTick(noop)))
-    literal = Math.min(literal, batchNs(() => ring.push({ a: 1, b: 2, callback: noop, args: undefined })))
+    tick = Math.min(
+      tick,
+      batchNs(() => process.nextTick(noop)),
+    )
+    literal = Math.min(
+      literal,
+      batchNs(() => ring.push({ a: 1, b: 2, callback: noop, args: undefined })),
+    )
   }
   return `${tick.toFixed(1)} ${literal.toFixed(1)}`
 }
