@@ -357,7 +357,14 @@ function newRow(framework: Framework, body: BodyKind, variant: string): Throughp
 export async function runThroughput(): Promise<ThroughputResult> {
   const redis = await redisPid()
   const out: ThroughputResult = {
-    settings: { rounds: ROUNDS, duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, pipelining: PIPELINING },
+    settings: {
+      rounds: ROUNDS,
+      duration: DURATION,
+      warmup: WARMUP,
+      connections: CONNECTIONS,
+      pipelining: PIPELINING,
+      slowRetries: SLOW_RETRIES,
+    },
     rows: [],
     skipped: [],
     probes: [],

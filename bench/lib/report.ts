@@ -1,5 +1,6 @@
 // Renders bench/RESULTS.md from the saved results: ratios first, then the raw medians.
 import { readFile, writeFile } from 'node:fs/promises'
+import { SLOW_TICK_RATIO } from './tick-state.js'
 import type { ThroughputResult, ThroughputRow } from '../throughput.js'
 import type { StampedeResult } from '../stampede.js'
 import type { MemoryResult } from '../memory.js'
@@ -42,6 +43,26 @@ export function throughputTable(result: ThroughputResult): string {
   return lines.join('\n')
 }
 
+/** How many processes of each variant's pairs the slow-state probe found slow, and how many pairs it replaced. */
+function probeSummary(r: ThroughputResult): string {
+  const probes = r.probes ?? []
+  if (probes.length === 0) return 'This run predates the probe: a row whose rounds disagree may hold a slow process.\n'
+  const counts = new Map<string, { pairs: number; variant: number; constant: number; replaced: number }>()
+  for (const probe of probes) {
+    const key = `${probe.framework}/${probe.variant}`
+    const count = counts.get(key) ?? { pairs: 0, variant: 0, constant: 0, replaced: 0 }
+    count.pairs++
+    if (probe.variantRatio > SLOW_TICK_RATIO) count.variant++
+    if (probe.constRatio > SLOW_TICK_RATIO) count.constant++
+    if (probe.replaced) count.replaced++
+    counts.set(key, count)
+  }
+  const found = [...counts].map(
+    ([key, c]) => `${key}: ${c.variant} + ${c.constant} of ${c.pairs} pairs (${c.replaced} replaced)`,
+  )
+  return `Slow processes found after warm-up, the variant's + its constant partner's, by pairs started: ${found.join('; ')}.\n`
+}
+
 function throughputSection(saved: Saved<ThroughputResult> | undefined): string {
   if (!saved) return '## Throughput of a hit\n\nNot run yet: `npm run bench:throughput`.\n'
   const r = saved.data
@@ -65,13 +86,16 @@ apart two servers of the same code read. **req/CPU-s** is requests served per CP
 pair gets about half the core (\`server busy\` ≈ 0.5), so **req/s** ratios read close to req/CPU-s ratios.
 Before 2026-11-26 08:00 UTC each variant was loaded alone, one after another: windows seconds apart saw
 different machine states, a variant's per-round ratio ranged 0.56–1.50, and medians moved by ±0.1 between runs.
-Paired, most windows of the control read 0.96–1.04. What pairing cannot remove: now and then a process settles
-into a state that costs it 1.3–2 × per request for its whole life (under callgrind, Node's \`nextTick\` building its
-tick objects through the V8 runtime). Each server now first warms up alone with the CPU to itself, then the pair
-warms up together: in two memory-only runs (8 rounds) no process showed that state, yet in the full run of
-2026-11-26 10:35 UTC the memory pairs did in most rounds (Hono's cached process, 0.54–0.57; Express's constant
-partner, 1.95–2.07), while the tiered, Redis and control pairs of the same run did not. Its trigger is not known;
-the ratios of every window are printed while the bench runs, and a row whose rounds disagree is to be rerun.
+Paired, most windows of the control read 0.96–1.04. What pairing cannot remove: now and then a Node 20 process
+settles into a state that costs it 1.3–2 × per request for its whole life, whatever it serves: its \`nextTick\`
+builds every tick object through the V8 runtime (callgrind: ~34k more instructions per Hono request, all under
+\`nextTick\`; V8's map log: the literal starts from another root map than its feedback recorded, and the
+feedback turns megamorphic). Since 2026-11-26 13:00 UTC every server answers \`/__ticks\` with the cost of a
+\`nextTick\` call over that of a plain object literal of the same shape (≈ 2.2 healthy, ≈ 19 in that state);
+after the warm-up, a pair with a process above ${SLOW_TICK_RATIO} is replaced by a fresh pair (up to
+${String(s.slowRetries ?? 3)} times), and windows in which a process turned slow afterwards are flagged below.
+
+${probeSummary(r)}
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
 middleware costs in Hono itself, the ceiling for a cache that is a middleware. \`const-cache-headers\` is that, with
 the headers a cached answer adds (Content-Length, ETag, Age, Cache-Status) in a plain object: the ceiling for a
@@ -101,7 +125,7 @@ Produced by \`npm run bench\` (or one of \`bench:throughput\`, \`bench:stampede\
 \`bench:expiry\`); every section says when and how it was measured. The machine is shared and noisy:
 compare ratios, not absolute numbers. Settings can be lengthened with environment variables
 (\`BENCH_ROUNDS\`, \`BENCH_DURATION\`, \`BENCH_WARMUP\`, \`BENCH_CONNECTIONS\`, \`BENCH_PIPELINING\`,
-\`BENCH_FRAMEWORKS\`, \`BENCH_BODIES\`, \`BENCH_KEYS\`, \`BENCH_EXPIRY_SECONDS\`, \`BENCH_EXPIRY_ROUNDS\`, \`REDIS_URL\`).
+\`BENCH_FRAMEWORKS\`, \`BENCH_BODIES\`, \`BENCH_KEYS\`, \`BENCH_EXPIRY_SECONDS\`, \`BENCH_EXPIRY_ROUNDS\`, \`BENCH_SLOW_RETRIES\`, \`REDIS_URL\`).
 
 ${[throughputSection(throughput), stampedeSection(stampede), memorySection(memory), expirySection(expiry)]
   .map((section) => keptIfNotRun(section, earlier))
