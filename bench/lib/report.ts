@@ -109,7 +109,7 @@ round trip (\`EVALSHA\` of the read script, which decodes the entry's JSON heade
 \`const\` before coalescing, which this table does not measure. For \`tiered\`, every hit is fresh in L1.
 
 ${throughputTable(r)}
-${skipped ? `\nSkipped:\n${skipped}\n` : ''}${anomalies ? `\nAnomalies (non-expected statuses or errors):\n${anomalies}\n` : ''}`
+${skipped ? `\nSkipped:\n${skipped}\n` : ''}${anomalies ? `\nAnomalies (unexpected statuses or errors; processes in the slow state):\n${anomalies}\n` : ''}`
 }
 
 export async function renderResults(): Promise<void> {
