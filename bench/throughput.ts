@@ -11,7 +11,7 @@ import { envList, envNumber, median } from './lib/stats.js'
 import { saveResult } from './lib/results.js'
 import { VARIANTS, type Framework, type Variant } from './servers/config.js'
 import { missingFor } from './servers/stores.js'
-import { SLOW_TICK_RATIO, tickRatio } from './lib/tick-state.js'
+import { isSlowTickRatio, tickRatio } from './lib/tick-state.js'
 
 const ROUNDS = envNumber('BENCH_ROUNDS', 3)
 const DURATION = envNumber('BENCH_DURATION', 3)
@@ -302,8 +302,11 @@ async function benchPair(
         for (const m of plan) m.row.anomalies.push(`round ${round + 1}: ${what} in the slow state`)
       }
       if (slow.names.length > 0) {
-        if (attempt === SLOW_RETRIES) for (const kind of slow.kinds) SLOW_FROM_START.add(kind)
-        flag(`${slow.names.join(' and ')} (as in every pair tried)`)
+        const series = attempt === SLOW_RETRIES
+        if (series) for (const kind of slow.kinds) SLOW_FROM_START.add(kind)
+        flag(
+          `${slow.names.join(' and ')} (${series ? `as in ${SLOW_RETRIES} fresh pairs before` : 'slow from the start'})`,
+        )
       }
       for (const m of plan) {
         await measure(m, DURATION, redis ?? 0, true)
@@ -335,11 +338,11 @@ async function slowProcesses(
   const names: string[] = []
   const kinds: string[] = []
   const variant = m.server.config.variant
-  if (variantRatio > SLOW_TICK_RATIO) {
+  if (isSlowTickRatio(variantRatio)) {
     names.push(`the ${variant} process`)
     kinds.push(`${m.row.framework}/${variant}`)
   }
-  if (constRatio > SLOW_TICK_RATIO) {
+  if (isSlowTickRatio(constRatio)) {
     names.push('the constant partner')
     kinds.push(`${m.row.framework}/const`)
   }

@@ -1,6 +1,6 @@
 // Renders bench/RESULTS.md from the saved results: ratios first, then the raw medians.
 import { readFile, writeFile } from 'node:fs/promises'
-import { SLOW_TICK_RATIO } from './tick-state.js'
+import { SLOW_TICK_RATIO, isSlowTickRatio } from './tick-state.js'
 import type { ThroughputResult, ThroughputRow } from '../throughput.js'
 import type { StampedeResult } from '../stampede.js'
 import type { MemoryResult } from '../memory.js'
@@ -52,8 +52,8 @@ function probeSummary(r: ThroughputResult): string {
     const key = `${probe.framework}/${probe.variant}`
     const count = counts.get(key) ?? { pairs: 0, variant: 0, constant: 0, replaced: 0 }
     count.pairs++
-    if (probe.variantRatio > SLOW_TICK_RATIO) count.variant++
-    if (probe.constRatio > SLOW_TICK_RATIO) count.constant++
+    if (isSlowTickRatio(probe.variantRatio)) count.variant++
+    if (isSlowTickRatio(probe.constRatio)) count.constant++
     if (probe.replaced) count.replaced++
     counts.set(key, count)
   }
@@ -87,7 +87,7 @@ pair gets about half the core (\`server busy\` ≈ 0.5), so **req/s** ratios rea
 Before 2026-11-26 08:00 UTC each variant was loaded alone, one after another: windows seconds apart saw
 different machine states, a variant's per-round ratio ranged 0.56–1.50, and medians moved by ±0.1 between runs.
 Paired, most windows of the control read 0.96–1.04. What pairing cannot remove: now and then a Node 20 process
-settles into a state that costs it 1.3–2 × per request for its whole life, whatever it serves: its \`nextTick\`
+settles into a state that costs it 1.2–2 × per request for its whole life, whatever it serves: its \`nextTick\`
 builds every tick object through the V8 runtime (callgrind: ~34k more instructions per Hono request, all under
 \`nextTick\`; V8's map log: the literal starts from another root map than its feedback recorded, and the
 feedback turns megamorphic). Since 2026-11-26 13:00 UTC every server answers \`/__ticks\` with the cost of a
