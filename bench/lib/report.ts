@@ -93,7 +93,10 @@ builds every tick object through the V8 runtime (callgrind: ~34k more instructio
 feedback turns megamorphic). Since 2026-11-26 13:00 UTC every server answers \`/__ticks\` with the cost of a
 \`nextTick\` call over that of a plain object literal of the same shape (≈ 2.2 healthy, ≈ 19 in that state);
 after the warm-up, a pair with a process above ${SLOW_TICK_RATIO} is replaced by a fresh pair (up to
-${String(s.slowRetries ?? 3)} times), and windows in which a process turned slow afterwards are flagged below.
+${String(s.slowRetries ?? 3)} times), and windows in which a process turned slow afterwards are flagged below. Constant-response servers are
+started afresh until the probe reads healthy (up to ${String(s.constStarts ?? 1)} starts): in the run of 13:07 UTC,
+before this, Fastify's constant was slow from its start in 33 of 34 processes and no cached or peer process was,
+so every Fastify ratio then compared a healthy process with a slow reference (memory hit 1.08, now 0.89 / 0.93).
 
 ${probeSummary(r)}
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
@@ -125,7 +128,7 @@ Produced by \`npm run bench\` (or one of \`bench:throughput\`, \`bench:stampede\
 \`bench:expiry\`); every section says when and how it was measured. The machine is shared and noisy:
 compare ratios, not absolute numbers. Settings can be lengthened with environment variables
 (\`BENCH_ROUNDS\`, \`BENCH_DURATION\`, \`BENCH_WARMUP\`, \`BENCH_CONNECTIONS\`, \`BENCH_PIPELINING\`,
-\`BENCH_FRAMEWORKS\`, \`BENCH_BODIES\`, \`BENCH_KEYS\`, \`BENCH_EXPIRY_SECONDS\`, \`BENCH_EXPIRY_ROUNDS\`, \`BENCH_SLOW_RETRIES\`, \`REDIS_URL\`).
+\`BENCH_FRAMEWORKS\`, \`BENCH_BODIES\`, \`BENCH_KEYS\`, \`BENCH_EXPIRY_SECONDS\`, \`BENCH_EXPIRY_ROUNDS\`, \`BENCH_SLOW_RETRIES\`, \`BENCH_CONST_STARTS\`, \`REDIS_URL\`).
 
 ${[throughputSection(throughput), stampedeSection(stampede), memorySection(memory), expirySection(expiry)]
   .map((section) => keptIfNotRun(section, earlier))
