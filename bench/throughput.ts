@@ -300,7 +300,7 @@ async function benchPair(
       for (const m of plan) await warmAlone(m)
       for (const m of plan) await measure(m, WARMUP, redis ?? 0, false)
       const slow = await slowProcesses(plan[0]!)
-      const replaced = attempt < SLOW_RETRIES && slow.kinds.some((kind) => !SLOW_FROM_START.has(kind))
+      const replaced = attempt < SLOW_RETRIES && slow.names.length > 0
       out.probes!.push({ framework, variant, round: round + 1, ...slow.ratios, replaced })
       if (replaced) {
         console.log(
@@ -311,13 +311,7 @@ async function benchPair(
       const flag = (what: string) => {
         for (const m of plan) m.row.anomalies.push(`round ${round + 1}: ${what} in the slow state`)
       }
-      if (slow.names.length > 0) {
-        const series = attempt === SLOW_RETRIES
-        if (series) for (const kind of slow.kinds) SLOW_FROM_START.add(kind)
-        flag(
-          `${slow.names.join(' and ')} (${series ? `as in ${SLOW_RETRIES} fresh pairs before` : 'slow from the start'})`,
-        )
-      }
+      if (slow.names.length > 0) flag(`${slow.names.join(' and ')} (as in ${SLOW_RETRIES} fresh pairs before)`)
       for (const m of plan) {
         await measure(m, DURATION, redis ?? 0, true)
         printWindow(m, round)
@@ -332,31 +326,16 @@ async function benchPair(
   }
 }
 
-/**
- * Kinds of process (`fastify/const`) found slow in every pair of a series of retries: for them the
- * state is how they start (Fastify's constant, in every pair of a run, measured), not an accident a
- * fresh pair avoids, so their pairs are measured as they are, flagged, rather than replaced again.
- */
-const SLOW_FROM_START = new Set<string>()
-
-/** Which processes of a pair are in the slow state (names to print, kinds to track), and their tick ratios. */
+/** Which processes of a pair are in the slow state, and their tick ratios. */
 async function slowProcesses(
   m: Measurement,
-): Promise<{ names: string[]; kinds: string[]; ratios: { variantRatio: number; constRatio: number } }> {
+): Promise<{ names: string[]; ratios: { variantRatio: number; constRatio: number } }> {
   const variantRatio = await tickRatio(m.server)
   const constRatio = await tickRatio(m.base)
   const names: string[] = []
-  const kinds: string[] = []
-  const variant = m.server.config.variant
-  if (isSlowTickRatio(variantRatio)) {
-    names.push(`the ${variant} process`)
-    kinds.push(`${m.row.framework}/${variant}`)
-  }
-  if (isSlowTickRatio(constRatio)) {
-    names.push('the constant partner')
-    kinds.push(`${m.row.framework}/const`)
-  }
-  return { names, kinds, ratios: { variantRatio, constRatio } }
+  if (isSlowTickRatio(variantRatio)) names.push(`the ${m.server.config.variant} process`)
+  if (isSlowTickRatio(constRatio)) names.push('the constant partner')
+  return { names, ratios: { variantRatio, constRatio } }
 }
 
 function printWindow(m: Measurement, round: number): void {

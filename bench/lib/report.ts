@@ -96,7 +96,7 @@ after the warm-up, a pair with a process above ${SLOW_TICK_RATIO} is replaced by
 ${String(s.slowRetries ?? 3)} times), and windows in which a process turned slow afterwards are flagged below. Constant-response servers are
 started afresh until the probe reads healthy (up to ${String(s.constStarts ?? 1)} starts): in the run of 13:07 UTC,
 before this, Fastify's constant was slow from its start in 33 of 34 processes and no cached or peer process was,
-so every Fastify ratio then compared a healthy process with a slow reference (memory hit 1.08, now 0.89 / 0.93).
+so every Fastify ratio of that run compared a healthy process with a slow reference (its memory hit read 1.08).
 
 ${probeSummary(r)}
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
