@@ -18,6 +18,7 @@ import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { startRequest, type StoredAnswer, type OriginFill, type RequestStart } from '../http/request-flow.js'
 import { connectionScheme, entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
 import { scanNodeHeaders } from '../http/header-scan.js'
+import { hitHeaders } from './fastify-reply-headers.js'
 import { refreshHeaders } from '../http/node-subrequest.js'
 import { splitTarget, type RequestView, type RoutedRequestView } from '../http/request-view.js'
 import { resolveRouteOptions, type RouteOptions, type RoutePlan } from '../http/route-options.js'
@@ -145,8 +146,7 @@ function begin(
   done: (error?: Error) => void,
 ): void {
   if (start.kind === 'serve') {
-    // No handler, no serializer: the stored bytes and headers as they are.
-    sendAnswer(reply, entryAnswer(start.entry, view, start.cacheStatus, route.cache.now(), true))
+    sendStored(reply, entryAnswer(start.entry, view, start.cacheStatus, route.cache.now()))
     return
   }
   if (start.kind === 'forward') reply.header(CACHE_STATUS_HEADER, start.cacheStatus)
@@ -194,11 +194,21 @@ function answerOf(answer: StoredAnswer, view: RequestView, route: RoutePlan): En
   return entryAnswer(answer.entry, view, answer.cacheStatus, route.cache.now(), true)
 }
 
-function sendAnswer(reply: FastifyReply, answer: EntryAnswer): void {
-  reply
-    .code(answer.status)
-    .headers(answer.headers)
-    .send(answer.body === undefined ? undefined : nodeBuffer(answer.body))
+/**
+ * A hit: the stored bytes and headers written to Node's response as they are. The stored bytes are
+ * already what the route's `onSend` hooks made of the handler's output (the entry is read after the
+ * last of them), so running them again would apply a payload transform twice: the reply is
+ * hijacked, which skips them and Fastify's send path. `onResponse` hooks and request logging still
+ * run, on the response's `finish`.
+ */
+function sendStored(reply: FastifyReply, answer: EntryAnswer): void {
+  const headers = hitHeaders(reply, answer.headers)
+  reply.hijack()
+  const res = reply.raw
+  res.writeHead(answer.status, headers)
+  // Node writes no body for HEAD or 304 itself; `answer.body` is undefined for both anyway.
+  if (answer.body === undefined) res.end()
+  else res.end(answer.body)
 }
 
 /** The response becomes the stored entry, exactly as a hit would answer it. */
