@@ -1,5 +1,5 @@
 // cachefront/fastify: a plugin that caches the routes whose `config.cache` opts in; translation
-// only, the flow is src/http/node-flow.
+// only, the flow is src/http/request-flow.
 import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type {
@@ -206,9 +206,8 @@ function sendStored(reply: FastifyReply, answer: EntryAnswer): void {
   reply.hijack()
   const res = reply.raw
   res.writeHead(answer.status, headers)
-  // Node writes no body for HEAD or 304 itself; `answer.body` is undefined for both anyway.
-  if (answer.body === undefined) res.end()
-  else res.end(answer.body)
+  // `answer.body` is undefined for HEAD and 304, as in the Express adapter's hit.
+  res.end(answer.body)
 }
 
 /** The response becomes the stored entry, exactly as a hit would answer it. */
