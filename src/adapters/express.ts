@@ -49,28 +49,40 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
     }
     const view = expressView(req)
     const start = startRequest(route, view, scanNodeHeaders(req.headers, route.headerTable), backgroundRefresh, req)
-    if (start instanceof Promise) start.then((decided) => run(decided, route, view, req, res, next), next)
-    else run(start, route, view, req, res, next)
+    if (start instanceof Promise) start.then((decided) => runLate(decided, route, view, res, next), next)
+    else if (run(start, route, view, res)) next()
   }
 }
 
-function run(
-  start: RequestStart,
-  route: RoutePlan,
-  view: RequestView,
-  req: Request,
-  res: Response,
-  next: NextFunction,
-) {
+/** Acts on `start`; true when the request goes on to its handler. */
+function run(start: RequestStart, route: RoutePlan, view: RequestView, res: Response): boolean {
   if (start.kind === 'serve') {
     const answer = entryAnswer(start.entry, view, start.cacheStatus, route.cache.now())
     res.writeHead(answer.status, answer.headers)
     res.end(answer.body)
-    return
+    return false
   }
   if (start.kind === 'forward') res.setHeader(CACHE_STATUS_HEADER, start.cacheStatus)
   else captureResponse(res, start.fill, view, route.maxBodyBytes, clientDownstream(res), route.cache.now)
-  next()
+  return true
+}
+
+// The lookup waited on the store (Redis, tiered): meanwhile another middleware may have answered
+// (connect-timeout). Nothing is sent over that answer, the handler does not run for nobody, and a
+// fill this request would lead is let go at once. A throw here would be an unhandled rejection.
+function runLate(start: RequestStart, route: RoutePlan, view: RequestView, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    if (start.kind === 'fill') start.fill.abandon()
+    return
+  }
+  let goOn: boolean
+  try {
+    goOn = run(start, route, view, res)
+  } catch (error) {
+    next(error)
+    return
+  }
+  if (goOn) next()
 }
 
 function expressView(req: Request): RequestView {

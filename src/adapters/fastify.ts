@@ -131,11 +131,12 @@ function onRequest(
     }
     const start = startRequest(route, view, scanNodeHeaders(request.headers, route.headerTable), refresh, request)
     if (start instanceof Promise)
-      start.then((decided) => begin(decided, route, view, request, reply, fills, done), done)
-    else begin(start, route, view, request, reply, fills, done)
+      start.then((decided) => beginLate(decided, route, view, request, reply, fills, done), done)
+    else if (begin(start, route, view, request, reply, fills)) done()
   }
 }
 
+/** Acts on `start`; true when the request goes on to its handler. */
 function begin(
   start: RequestStart,
   route: RoutePlan,
@@ -143,11 +144,10 @@ function begin(
   request: FastifyRequest,
   reply: FastifyReply,
   fills: WeakMap<FastifyRequest, FillState>,
-  done: (error?: Error) => void,
-): void {
+): boolean {
   if (start.kind === 'serve') {
     sendStored(reply, entryAnswer(start.entry, view, start.cacheStatus, route.cache.now()))
-    return
+    return false
   }
   if (start.kind === 'forward') reply.header(CACHE_STATUS_HEADER, start.cacheStatus)
   else {
@@ -156,7 +156,33 @@ function begin(
     const fill = start.fill
     reply.raw.once('close', () => fill.abandon())
   }
-  done()
+  return true
+}
+
+// The lookup waited on the store (Redis, tiered): meanwhile another hook may have answered (a
+// timeout). Nothing is sent over that answer, and a fill this request would lead is let go at once,
+// as its 'close' may have passed. A throw here would be an unhandled rejection: it goes to Fastify.
+function beginLate(
+  start: RequestStart,
+  route: RoutePlan,
+  view: RequestView,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fills: WeakMap<FastifyRequest, FillState>,
+  done: (error?: Error) => void,
+): void {
+  if (reply.sent || reply.raw.headersSent) {
+    if (start.kind === 'fill') start.fill.abandon()
+    return
+  }
+  let goOn: boolean
+  try {
+    goOn = begin(start, route, view, request, reply, fills)
+  } catch (error) {
+    done(error instanceof Error ? error : new Error(String(error)))
+    return
+  }
+  if (goOn) done()
 }
 
 function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): onSendHookHandler<unknown> {
