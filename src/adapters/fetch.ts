@@ -2,7 +2,7 @@
 import { handleWebRequest } from '../http/web-flow.js'
 import { webRefreshRequest } from '../http/refresh-headers.js'
 import { resolveRouteOptions, type RouteOptions } from '../http/route-options.js'
-import { splitUrl, type RequestView } from '../http/request-view.js'
+import { splitUrl, type JoinedRequestView } from '../http/request-view.js'
 
 export type { RouteOptions } from '../http/route-options.js'
 export type { RequestView } from '../http/request-view.js'
@@ -34,8 +34,8 @@ export function cacheResponse<Rest extends unknown[] = []>(
   }
 }
 
-function requestView(request: Request): RequestView {
-  const { scheme, host, path, query } = splitUrl(request.url)
+function requestView(request: Request): JoinedRequestView {
+  const { scheme, host, path, query, hostAndPath } = splitUrl(request.url)
   const headers = request.headers
   return {
     method: request.method,
@@ -43,6 +43,7 @@ function requestView(request: Request): RequestView {
     host,
     path,
     query,
+    hostAndPath,
     header: (name) => headers.get(name) ?? undefined,
   }
 }

@@ -1,6 +1,6 @@
 // Cache keys: host, raw path, and the query with parameter names sorted. Nothing else unless
 // named in `vary` or in the response's `Vary` (RFC 9111 §4.1).
-import type { RequestView } from './request-view.js'
+import type { JoinedRequestView, RequestView } from './request-view.js'
 
 /**
  * Sorts query parameters by name, keeping the order of a repeated parameter's values, and
@@ -55,7 +55,10 @@ function compareNames(a: string, b: string): number {
 /** The key of a request's base entry (before any `Vary`): shared by GET and HEAD. */
 export function baseKey(request: RequestView): string {
   const query = normalizeQuery(request.query)
-  const target = query === '' ? `${request.host}${request.path}` : `${request.host}${request.path}?${query}`
+  const target =
+    query === ''
+      ? ((request as JoinedRequestView).hostAndPath ?? `${request.host}${request.path}`)
+      : `${request.host}${request.path}?${query}`
   // An https page may link differently from its http twin. http keys stay bare; another scheme is
   // named first, before a line break that no host or path holds (policy.ts), so none collide.
   const scheme = request.scheme

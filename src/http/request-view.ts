@@ -30,6 +30,16 @@ export interface RoutedRequestView extends RequestView {
   readonly routedPath?: string
 }
 
+/**
+ * A view that also holds its host and path as one string, where its URL has them side by side
+ * (Hono, fetch): a key built from it is a slice of the URL rather than a join, which a Map would
+ * copy into a flat string before hashing, on every lookup.
+ */
+export interface JoinedRequestView extends RequestView {
+  /** Exactly `host + path`, or `undefined` when the URL does not hold them so. */
+  readonly hostAndPath?: string | undefined
+}
+
 /** The parts of a request URL that keys read. */
 export interface UrlParts {
   /** Lower case; empty for an origin-form URL. */
@@ -37,6 +47,8 @@ export interface UrlParts {
   readonly host: string
   readonly path: string
   readonly query: string
+  /** `host + path` as one slice of the URL, when there is no query and both are as in the URL. */
+  readonly hostAndPath: string | undefined
 }
 
 const SLASH = 47
@@ -52,11 +64,11 @@ export function splitUrl(url: string): UrlParts {
   let start = 0
   let host = ''
   let scheme = ''
+  let lower = true
   const hostStart = url.charCodeAt(0) === SLASH ? -1 : afterScheme(url)
   if (hostStart !== -1) {
     scheme = schemeOf(url, hostStart)
     let end = hostStart
-    let lower = true
     for (; end < url.length; end++) {
       const code = url.charCodeAt(end)
       if (code === SLASH || code === QUESTION || code === HASH) break
@@ -71,8 +83,16 @@ export function splitUrl(url: string): UrlParts {
   // the frameworks disagree on what it is (Fastify parses `/p#&q=1` as a query): kept verbatim,
   // it can only key a request apart, never onto another URL's entry.
   const q = url.indexOf('?', start)
-  if (q === -1) return { scheme, host, path: url.slice(start) || '/', query: '' }
-  return { scheme, host, path: url.slice(start, q) || '/', query: url.slice(q + 1) }
+  if (q !== -1)
+    return { scheme, host, path: url.slice(start, q) || '/', query: url.slice(q + 1), hostAndPath: undefined }
+  const joined = hostStart !== -1 && lower && start < url.length
+  return {
+    scheme,
+    host,
+    path: url.slice(start) || '/',
+    query: '',
+    hostAndPath: joined ? url.slice(hostStart) : undefined,
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { baseKey, normalizeQuery, parseVary, variantOf } from '../../src/http/key.js'
 import { splitTarget, splitUrl, type RequestView } from '../../src/http/request-view.js'
@@ -22,7 +23,32 @@ describe('splitUrl', () => {
     ['a\x10://evil.test/b', { scheme: '', host: '', path: 'a\x10://evil.test/b', query: '' }],
     ['wss://app.test/live', { scheme: 'wss', host: 'app.test', path: '/live', query: '' }],
   ])('splits %s', (url, parts) => {
-    expect(splitUrl(url)).toEqual(parts)
+    const { hostAndPath, ...split } = splitUrl(url)
+    expect(split).toEqual(parts)
+    expect(hostAndPath === undefined || hostAndPath === parts.host + parts.path).toBe(true)
+  })
+})
+
+describe('splitUrl hostAndPath', () => {
+  it.each([
+    ['http://a.test/p', 'a.test/p'],
+    ['https://a.test:8443/p/q.html', 'a.test:8443/p/q.html'],
+    ['http://App.test/p', undefined],
+    ['http://a.test', undefined],
+    ['http://a.test/p?x=1', undefined],
+    ['/relative/path', undefined],
+  ])('%s: %s', (url, joined) => {
+    expect(splitUrl(url).hostAndPath).toBe(joined)
+  })
+
+  it('is host + path whenever present, so a key from it is the key from the parts', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.string()), (url) => {
+        const parts = splitUrl(url)
+        if (parts.hostAndPath !== undefined) expect(parts.hostAndPath).toBe(parts.host + parts.path)
+        expect(baseKey(view(url))).toBe(baseKey({ ...view(url), hostAndPath: undefined } as RequestView))
+      }),
+    )
   })
 })
 
