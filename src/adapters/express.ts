@@ -68,10 +68,11 @@ function run(start: RequestStart, route: RoutePlan, view: RequestView, res: Resp
 }
 
 // The lookup waited on the store (Redis, tiered): meanwhile another middleware may have answered
-// (connect-timeout). Nothing is sent over that answer, the handler does not run for nobody, and a
-// fill this request would lead is let go at once. A throw here would be an unhandled rejection.
+// (connect-timeout), or the client left. Nothing is sent over that answer, the handler does not run
+// for nobody, and a fill this request would lead is let go at once. A throw here would be an
+// unhandled rejection: it goes to Express.
 function runLate(start: RequestStart, route: RoutePlan, view: RequestView, res: Response, next: NextFunction): void {
-  if (res.headersSent) {
+  if (res.headersSent || res.destroyed) {
     if (start.kind === 'fill') start.fill.abandon()
     return
   }

@@ -152,9 +152,11 @@ function begin(
   if (start.kind === 'forward') reply.header(CACHE_STATUS_HEADER, start.cacheStatus)
   else {
     fills.set(request, { fill: start.fill, view })
-    // A request that ends without reaching onSend (client gone) leaves the fill to its waiters.
+    // A request that ends without reaching onSend (client gone) leaves the fill to its waiters;
+    // one gone already (while an earlier hook ran) has no 'close' left to send.
     const fill = start.fill
-    reply.raw.once('close', () => fill.abandon())
+    if (reply.raw.destroyed) fill.abandon()
+    else reply.raw.once('close', () => fill.abandon())
   }
   return true
 }
@@ -171,7 +173,7 @@ function beginLate(
   fills: WeakMap<FastifyRequest, FillState>,
   done: (error?: Error) => void,
 ): void {
-  if (reply.sent || reply.raw.headersSent) {
+  if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) {
     if (start.kind === 'fill') start.fill.abandon()
     return
   }
@@ -192,6 +194,12 @@ function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): on
     if (state === undefined) return done(null, payload)
     fills.delete(request)
     const { fill, view } = state
+    // A Web Response's status and headers reach the reply only after the onSend hooks: what this
+    // hook could store would not be what is sent. It goes out as sent, uncached.
+    if (payload instanceof Response) {
+      fill.abandon()
+      return done(null, payload)
+    }
     const verdict = fill.head(reply.statusCode, reply.getHeaders())
     if (verdict.kind === 'stale') return done(null, replaceWith(reply, answerOf(verdict.answer, view, route)))
     if (verdict.kind === 'pass') {
@@ -199,12 +207,11 @@ function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): on
       return done(null, payload)
     }
     const bytes = payloadBytes(payload)
-    if (bytes !== undefined) return done(null, replaceWith(reply, answerOf(fill.complete(bytes), view, route)))
+    if (bytes !== undefined) return done(null, storeBody(reply, fill, bytes, view, route))
     // A stream: held up to maxBodyBytes, past which it flows on from where it was, never held whole.
     collectNodeBody(payload as Readable, route.maxBodyBytes).then(
       (collected) => {
-        if (collected.complete)
-          return done(null, replaceWith(reply, answerOf(fill.complete(collected.bytes), view, route)))
+        if (collected.complete) return done(null, storeBody(reply, fill, collected.bytes, view, route))
         reply.header(CACHE_STATUS_HEADER, fill.tooLarge())
         done(null, collected.stream)
       },
@@ -214,6 +221,18 @@ function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): on
       },
     )
   }
+}
+
+/** Stores the body and answers with the entry; a fill already let go (client gone) sends it as is. */
+function storeBody(
+  reply: FastifyReply,
+  fill: OriginFill,
+  bytes: Uint8Array,
+  view: RequestView,
+  route: RoutePlan,
+): Buffer | null {
+  const stored = fill.complete(bytes)
+  return stored === undefined ? nodeBuffer(bytes) : replaceWith(reply, answerOf(stored, view, route))
 }
 
 function answerOf(answer: StoredAnswer, view: RequestView, route: RoutePlan): EntryAnswer {

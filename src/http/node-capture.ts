@@ -128,14 +128,23 @@ export function captureResponse(
       downstream.end(bytes, callback)
       return this
     }
-    const answer = mode === 'replace' ? replacement! : fill.complete(concat(chunks, total))
+    const body = mode === 'replace' ? undefined : concat(chunks, total)
+    const answer = body === undefined ? replacement! : fill.complete(body)
     mode = 'done'
-    writeAnswer(this, downstream, entryAnswer(answer.entry, request, answer.cacheStatus, now()), callback)
+    if (answer !== undefined)
+      writeAnswer(this, downstream, entryAnswer(answer.entry, request, answer.cacheStatus, now()), callback)
+    else {
+      // The fill was let go (the client left): nothing was stored, the body goes out as it came.
+      downstream.writeHead(status)
+      downstream.end(body, callback)
+    }
     return this
   } as ServerResponse['end']
 
   // A client that goes away before the end leaves the fill to its waiters, who then ask themselves.
-  res.once('close', () => fill.abandon())
+  // One that left before capture began (during a slow middleware) has no 'close' left to send.
+  if (res.destroyed) fill.abandon()
+  else res.once('close', () => fill.abandon())
 }
 
 function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | OutgoingHttpHeader[]): void {

@@ -41,8 +41,12 @@ export type HeadVerdict =
 export interface OriginFill {
   /** The final status and headers, at the moment they would be written. */
   head(status: number, headers: NodeHeaders): HeadVerdict
-  /** The whole body, within `maxBodyBytes`, after `head` said `buffer`: stores it. */
-  complete(body: Uint8Array): StoredAnswer
+  /**
+   * The whole body, within `maxBodyBytes`, after `head` said `buffer`: stores it. `undefined` when
+   * the fill was already let go (the client left while the body was still coming): nothing is
+   * stored, and the caller sends the body as it is.
+   */
+  complete(body: Uint8Array): StoredAnswer | undefined
   /** The body outgrew `maxBodyBytes`: nothing is stored. Returns the Cache-Status to send. */
   tooLarge(): string
   /**
@@ -240,7 +244,7 @@ function originFill(
       return { kind: 'pass', cacheStatus: forwardStatus(fwd, false, notStored) }
     },
     complete(body) {
-      if (!settle()) throw new Error('cachefront: a fill was completed twice')
+      if (!settle()) return undefined
       const entry = commitResponse(
         cache,
         leader,

@@ -130,7 +130,8 @@ export function prepare(entry: CacheEntry): PreparedResponse {
       notModifiedRecord[name] = record[name]!
     }
   }
-  record['content-length'] = String(entry.body.byteLength)
+  // A 204 has no Content-Length (RFC 9110 §8.6).
+  if (meta.status !== 204) record['content-length'] = String(entry.body.byteLength)
   for (const name of ANSWER_SLOTS) {
     record[name] = ''
     notModifiedRecord[name] = ''

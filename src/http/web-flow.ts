@@ -58,7 +58,8 @@ export function serveEntry(
   // A plain object, not pairs: runtimes with a fast path for Response (@hono/node-server) hand it
   // to writeHead as it is, where pairs or a Headers would be converted on every hit.
   const head = entryHead(entry, request, cacheStatus, now, fromStore)
-  if (head.notModified || request.method === 'HEAD') return bodilessResponse(head.status, head.headers)
+  if (head.notModified || request.method === 'HEAD' || nullBodyStatus(head.status))
+    return bodilessResponse(head.status, head.headers)
   return new Response(head.ready.body as Uint8Array<ArrayBuffer>, { status: head.status, headers: head.headers })
 }
 
@@ -76,6 +77,24 @@ async function runFill(
     if (stale === undefined) throw error
     return serveEntry(stale.entry, request, stale.cacheStatus, route.cache.now())
   }
+  try {
+    return await answerFromOrigin(route, request, fill, response)
+  } catch (error) {
+    // Whatever failed, the fill is let go so that its waiters ask the origin themselves rather than
+    // wait for the lock to time out (a no-op when it was settled already).
+    fill.abandon()
+    throw error
+  }
+}
+
+async function answerFromOrigin(
+  route: RoutePlan,
+  request: RequestView,
+  fill: OriginFill,
+  response: Response,
+): Promise<Response> {
+  if (typeof response !== 'object' || response === null || typeof response.status !== 'number')
+    throw new TypeError(`cachefront: the handler must resolve to a Response, got ${describe(response)}`)
   const verdict = fill.head(response.status, webHeaders(response.headers))
   if (verdict.kind === 'stale') {
     void response.body?.cancel().catch(() => undefined)
@@ -95,7 +114,18 @@ async function runFill(
     return new Response(collected.stream, { status: response.status, statusText: response.statusText, headers })
   }
   const stored = fill.complete(collected.bytes)
+  if (stored === undefined)
+    return new Response(nullBodyStatus(response.status) ? null : (collected.bytes as Uint8Array<ArrayBuffer>), response)
   return serveEntry(stored.entry, request, stored.cacheStatus, route.cache.now(), false)
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value
+}
+
+// Statuses a Web Response must have no body for (Fetch standard): a stored 204 is answered so.
+function nullBodyStatus(status: number): boolean {
+  return status === 204 || status === 205 || status === 304
 }
 
 // A background refresh: the same fill steps, with a response that goes nowhere but the cache.
