@@ -57,7 +57,7 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
 /** Acts on `start`; true when the request goes on to its handler. */
 function run(start: RequestStart, route: RoutePlan, view: RequestView, res: Response): boolean {
   if (start.kind === 'serve') {
-    const answer = entryAnswer(start.entry, view, start.cacheStatus, route.cache.now())
+    const answer = entryAnswer(start.entry, view, start.cacheStatus, start.now)
     res.writeHead(answer.status, answer.headers)
     res.end(answer.body)
     return false

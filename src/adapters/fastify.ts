@@ -146,7 +146,7 @@ function begin(
   fills: WeakMap<FastifyRequest, FillState>,
 ): boolean {
   if (start.kind === 'serve') {
-    sendStored(reply, entryAnswer(start.entry, view, start.cacheStatus, route.cache.now()))
+    sendStored(reply, entryAnswer(start.entry, view, start.cacheStatus, start.now))
     return false
   }
   if (start.kind === 'forward') reply.header(CACHE_STATUS_HEADER, start.cacheStatus)

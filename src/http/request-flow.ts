@@ -15,8 +15,11 @@ import type { RoutePlan } from './route-options.js'
 
 /** What to do with a request before its handler runs. */
 export type RequestStart =
-  /** Answer with this entry; the handler does not run. */
-  | { readonly kind: 'serve'; readonly entry: CacheEntry; readonly cacheStatus: string }
+  /**
+   * Answer with this entry; the handler does not run. `now`: the instant its freshness was judged
+   * at, for its Age too (Age and Cache-Status's ttl agree, and a hit reads the clock once).
+   */
+  | { readonly kind: 'serve'; readonly entry: CacheEntry; readonly cacheStatus: string; readonly now: number }
   /** Run the handler, add this Cache-Status, store nothing. */
   | { readonly kind: 'forward'; readonly cacheStatus: string }
   /** Run the handler and report what it writes to `fill`. */
@@ -115,12 +118,12 @@ function answer<T>(
     const state = entryState(entry, now)
     if (state === EntryState.Fresh) {
       cache.record('hit')
-      return { kind: 'serve', entry, cacheStatus: hitStatus(ttlSeconds(entry, now)) }
+      return { kind: 'serve', entry, cacheStatus: hitStatus(ttlSeconds(entry, now)), now }
     }
     if (state === EntryState.Stale) {
       cache.record('stale')
       if (cache.inflight(key) === undefined) backgroundRefresh(route, cache, key, request, refresh, target)
-      return { kind: 'serve', entry, cacheStatus: staleHitStatus(ttlSeconds(entry, now)) }
+      return { kind: 'serve', entry, cacheStatus: staleHitStatus(ttlSeconds(entry, now)), now }
     }
   }
   return miss(route, cache, key, request, entry, entry === undefined ? 'miss' : 'stale')
@@ -140,11 +143,11 @@ async function miss(
     cache.record('coalesced')
     const result = await cache.wait(running)
     if (result !== WAIT_TIMED_OUT && result !== undefined && sameVariant(result, request)) {
-      return { kind: 'serve', entry: result, cacheStatus: COLLAPSED_STATUS }
+      return { kind: 'serve', entry: result, cacheStatus: COLLAPSED_STATUS, now: cache.now() }
     }
     if (result === undefined && running.failed && stale !== undefined && usableOnError(stale, cache.now())) {
       cache.record('stale')
-      return { kind: 'serve', entry: stale, cacheStatus: staleOnErrorStatus(undefined) }
+      return { kind: 'serve', entry: stale, cacheStatus: staleOnErrorStatus(undefined), now: cache.now() }
     }
     // The leader's answer was private to it, or it hangs: ask the origin without leading a flight.
     shared = false
@@ -165,7 +168,7 @@ async function miss(
   const ready = leader.ready instanceof Promise ? await leader.ready : leader.ready
   if (ready !== undefined) {
     const filled = await usableFilledEntry(cache, key, request, ready)
-    if (filled !== undefined) return { kind: 'serve', entry: filled, cacheStatus: COLLAPSED_STATUS }
+    if (filled !== undefined) return { kind: 'serve', entry: filled, cacheStatus: COLLAPSED_STATUS, now: cache.now() }
     // Another process filled a different variant: ask the origin for this one, leading no flight.
     leader = cache.beginFill(key, plan, false)
     if (leader.ready instanceof Promise) await leader.ready

@@ -39,7 +39,7 @@ export function handleWebRequest(
 }
 
 function act(route: RoutePlan, request: RequestView, start: RequestStart, handler: WebHandler): MaybePromise<Response> {
-  if (start.kind === 'serve') return serveEntry(start.entry, request, start.cacheStatus, route.cache.now())
+  if (start.kind === 'serve') return serveEntry(start.entry, request, start.cacheStatus, start.now)
   if (start.kind === 'forward') return forwardOnly(handler, start.cacheStatus)
   return runFill(route, request, start.fill, () => handler.origin())
 }
