@@ -4,6 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { captureResponse, clientDownstream } from '../http/node-capture.js'
 import { startRequest, type OriginFill, type RequestStart } from '../http/request-flow.js'
+import { actLate } from '../http/late-start.js'
 import { connectionScheme, entryAnswer, requestHeader } from '../http/node-headers.js'
 import { scanNodeHeaders } from '../http/header-scan.js'
 import { discardDownstream, dispatchSubrequest, type NodeDispatch } from '../http/node-subrequest.js'
@@ -49,7 +50,11 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
     }
     const view = expressView(req)
     const start = startRequest(route, view, scanNodeHeaders(req.headers, route.headerTable), backgroundRefresh, req)
-    if (start instanceof Promise) start.then((decided) => runLate(decided, route, view, res, next), next)
+    if (start instanceof Promise)
+      start.then(
+        (decided) => actLate(decided, res.headersSent || res.destroyed, () => run(decided, route, view, res), next),
+        next,
+      )
     else if (run(start, route, view, res)) next()
   }
 }
@@ -65,25 +70,6 @@ function run(start: RequestStart, route: RoutePlan, view: RequestView, res: Resp
   if (start.kind === 'forward') res.setHeader(CACHE_STATUS_HEADER, start.cacheStatus)
   else captureResponse(res, start.fill, view, route.maxBodyBytes, clientDownstream(res), route.cache.now)
   return true
-}
-
-// The lookup waited on the store (Redis, tiered): meanwhile another middleware may have answered
-// (connect-timeout), or the client left. Nothing is sent over that answer, the handler does not run
-// for nobody, and a fill this request would lead is let go at once. A throw here would be an
-// unhandled rejection: it goes to Express.
-function runLate(start: RequestStart, route: RoutePlan, view: RequestView, res: Response, next: NextFunction): void {
-  if (res.headersSent || res.destroyed) {
-    if (start.kind === 'fill') start.fill.abandon()
-    return
-  }
-  let goOn: boolean
-  try {
-    goOn = run(start, route, view, res)
-  } catch (error) {
-    next(error)
-    return
-  }
-  if (goOn) next()
 }
 
 function expressView(req: Request): RequestView {

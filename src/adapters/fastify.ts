@@ -16,6 +16,7 @@ import { CacheError, badOption } from '../errors.js'
 import { collectNodeBody } from '../http/node-body.js'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { startRequest, type StoredAnswer, type OriginFill, type RequestStart } from '../http/request-flow.js'
+import { actLate } from '../http/late-start.js'
 import { connectionScheme, entryAnswer, requestHeader, type EntryAnswer } from '../http/node-headers.js'
 import { scanNodeHeaders } from '../http/header-scan.js'
 import { hitHeaders } from './fastify-reply-headers.js'
@@ -131,7 +132,15 @@ function onRequest(
     }
     const start = startRequest(route, view, scanNodeHeaders(request.headers, route.headerTable), refresh, request)
     if (start instanceof Promise)
-      start.then((decided) => beginLate(decided, route, view, request, reply, fills, done), done)
+      start.then((decided) => {
+        const answered = reply.sent || reply.raw.headersSent || reply.raw.destroyed
+        actLate(
+          decided,
+          answered,
+          () => begin(decided, route, view, request, reply, fills),
+          (error) => done(asError(error)),
+        )
+      }, done)
     else if (begin(start, route, view, request, reply, fills)) done()
   }
 }
@@ -161,30 +170,8 @@ function begin(
   return true
 }
 
-// The lookup waited on the store (Redis, tiered): meanwhile another hook may have answered (a
-// timeout). Nothing is sent over that answer, and a fill this request would lead is let go at once,
-// as its 'close' may have passed. A throw here would be an unhandled rejection: it goes to Fastify.
-function beginLate(
-  start: RequestStart,
-  route: RoutePlan,
-  view: RequestView,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  fills: WeakMap<FastifyRequest, FillState>,
-  done: (error?: Error) => void,
-): void {
-  if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) {
-    if (start.kind === 'fill') start.fill.abandon()
-    return
-  }
-  let goOn: boolean
-  try {
-    goOn = begin(start, route, view, request, reply, fills)
-  } catch (error) {
-    done(error instanceof Error ? error : new Error(String(error)))
-    return
-  }
-  if (goOn) done()
+function asError(error: unknown): Error | undefined {
+  return error === undefined || error instanceof Error ? error : new Error(String(error))
 }
 
 function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): onSendHookHandler<unknown> {

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, type Cache } from '../../src/index.js'
 import { cacheResponse as expressCache } from '../../src/adapters/express.js'
 import { cachefront } from '../../src/adapters/fastify.js'
-import { deferred, flushPromises, type Deferred } from '../helpers/deferred.js'
+import { deferred, flushPromises, until, type Deferred } from '../helpers/deferred.js'
 
 const thrown: unknown[] = []
 const onThrown = (error: unknown) => thrown.push(error)
@@ -44,11 +44,6 @@ async function fetchText(server: http.Server, path: string): Promise<{ body: str
   const { port } = server.address() as AddressInfo
   const response = await fetch(`http://127.0.0.1:${port}${path}`)
   return { body: await response.text(), cacheStatus: response.headers.get('cache-status') }
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await flushPromises(1)
-  expect(condition()).toBe(true)
 }
 
 function listening(server: http.Server): Promise<http.Server> {

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, memoryStore, type Cache, type CacheEntry, type Store } from '../../src/index.js'
 import { cacheResponse as expressCache } from '../../src/adapters/express.js'
 import { cachefront } from '../../src/adapters/fastify.js'
-import { deferred, flushPromises, type Deferred } from '../helpers/deferred.js'
+import { deferred, flushPromises, until, type Deferred } from '../helpers/deferred.js'
 import { serve, type Served } from './express-harness.js'
 
 /** A memory store whose reads wait for the test once `hold()` was called. */
@@ -160,8 +160,3 @@ describe('fastify: a lookup that ends after another hook answered', () => {
     await app.close()
   })
 })
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await flushPromises(1)
-  expect(condition()).toBe(true)
-}

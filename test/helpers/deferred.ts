@@ -19,3 +19,12 @@ export function deferred<T = void>(): Deferred<T> {
 export async function flushPromises(rounds = 10): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve))
 }
+
+/** Lets turns of the event loop pass until `condition` holds (no timers, no sleeping). */
+export async function until(condition: () => boolean, what = 'condition'): Promise<void> {
+  for (let turn = 0; turn < 2000; turn++) {
+    if (condition()) return
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+  throw new Error(`never reached: ${what}`)
+}
