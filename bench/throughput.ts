@@ -8,7 +8,7 @@ import { startServer, runLoad, type BenchServer } from './lib/proc.js'
 import type { LoadResult } from './lib/load-worker.js'
 import { clearRedisPrefix, processCpuSeconds, redisPid } from './lib/redis.js'
 import { envList, envNumber, median } from './lib/stats.js'
-import { saveResult } from './lib/results.js'
+import { loadResult, saveResult, type Saved } from './lib/results.js'
 import { VARIANTS, type Framework, type Variant } from './servers/config.js'
 import { missingFor } from './servers/stores.js'
 import { isSlowTickRatio, tickRatio } from './lib/tick-state.js'
@@ -53,6 +53,18 @@ export interface ThroughputResult {
   readonly skipped: { framework: Framework; variant: string; reason: string }[]
   /** Every pair's slow-state probe, replaced pairs included. */
   readonly probes?: PairProbe[]
+  /**
+   * Frameworks whose rows were kept from an earlier run, when this run measured only some
+   * (`BENCH_FRAMEWORKS`): when and how those were measured.
+   */
+  readonly kept?: KeptRows[]
+}
+
+/** Rows of some frameworks carried over from an earlier run. */
+export interface KeptRows {
+  readonly frameworks: Framework[]
+  readonly date: string
+  readonly command: string
 }
 
 /** The slow-state probe of one pair once warmed up (tick-state.ts): nextTick's cost over a literal's. */
@@ -391,7 +403,44 @@ export async function runThroughput(): Promise<ThroughputResult> {
   return out
 }
 
+/**
+ * A run of some frameworks (`BENCH_FRAMEWORKS=express`) replaces their rows and keeps the other
+ * frameworks' rows of the saved run, saying when and how those were measured: a rerun of one
+ * framework no longer wipes the others from RESULTS.md.
+ */
+export function mergeWithEarlier(
+  result: ThroughputResult,
+  earlier: Saved<ThroughputResult> | undefined,
+): ThroughputResult {
+  if (earlier === undefined) return result
+  const measured = new Set(FRAMEWORKS)
+  const keep = <T extends { framework: Framework }>(items: readonly T[] | undefined): T[] =>
+    (items ?? []).filter((item) => !measured.has(item.framework))
+  const keptRows = keep(earlier.data.rows)
+  if (keptRows.length === 0) return result
+  const carried = (earlier.data.kept ?? []).map((k) => ({
+    ...k,
+    frameworks: k.frameworks.filter((f) => !measured.has(f)),
+  }))
+  const fromEarlierRun = [...new Set(keptRows.map((row) => row.framework))].filter(
+    (framework) => !carried.some((k) => k.frameworks.includes(framework)),
+  )
+  const kept = [
+    ...carried.filter((k) => k.frameworks.length > 0),
+    ...(fromEarlierRun.length > 0
+      ? [{ frameworks: fromEarlierRun, date: earlier.machine.date, command: earlier.command }]
+      : []),
+  ]
+  return {
+    ...result,
+    rows: [...keptRows, ...result.rows],
+    skipped: [...keep(earlier.data.skipped), ...result.skipped],
+    probes: [...keep(earlier.data.probes), ...(result.probes ?? [])],
+    kept,
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await runThroughput()
-  await saveResult('throughput', result)
+  await saveResult('throughput', mergeWithEarlier(result, await loadResult<ThroughputResult>('throughput')))
 }

@@ -72,9 +72,15 @@ function throughputSection(saved: Saved<ThroughputResult> | undefined): string {
     .filter((row) => row.anomalies.length > 0)
     .map((row) => `- ${row.framework}/${row.body}/${row.variant}: ${row.anomalies.join('; ')}`)
     .join('\n')
+  const kept = (r.kept ?? [])
+    .map(
+      (k) =>
+        `Rows of ${k.frameworks.join(', ')}: from the run of ${k.date.slice(0, 16).replace('T', ' ')} UTC, \`${k.command}\`.`,
+    )
+    .join('\n')
   return `## Throughput of a hit
 
-${header(saved)}
+${header(saved)}${kept ? `\n${kept}\n` : ''}
 ${s.rounds} interleaved rounds; in each, every variant runs on a fresh server process beside a fresh process
 serving the constant response (\`const\`), both pinned to the same server CPU and loaded at the same time
 (autocannon, ${s.connections} connections × ${s.pipelining} pipelined requests each, from the other CPU), for
