@@ -63,14 +63,31 @@ function probeSummary(r: ThroughputResult): string {
   return `Slow processes found after warm-up, the variant's + its constant partner's, by pairs started: ${found.join('; ')}.\n`
 }
 
+/**
+ * Rounds are fresh pairs of processes: when their ratios lie far apart, a process of some pair was
+ * in another state than its partner (an Express memory process at 2 × the usual speed in two rounds
+ * of four, 2026-11-26), and the median of so few rounds is not to be trusted: rerun the framework.
+ */
+const ROUND_SPREAD = 1.3
+
+function roundsDisagree(row: ThroughputRow): string[] {
+  const ratios = row.perCpu.map((value, i) => value / row.basePerCpu[i]!)
+  if (ratios.length < 2) return []
+  const low = Math.min(...ratios)
+  const high = Math.max(...ratios)
+  if (!(high / low > ROUND_SPREAD)) return []
+  return [`rounds disagree (req/CPU-s ratios ${ratios.map((ratio) => fmt(ratio)).join(', ')}): rerun this framework`]
+}
+
 function throughputSection(saved: Saved<ThroughputResult> | undefined): string {
   if (!saved) return '## Throughput of a hit\n\nNot run yet: `npm run bench:throughput`.\n'
   const r = saved.data
   const s = r.settings
   const skipped = r.skipped.map((skip) => `- ${skip.framework}/${skip.variant}: ${skip.reason}`).join('\n')
   const anomalies = r.rows
-    .filter((row) => row.anomalies.length > 0)
-    .map((row) => `- ${row.framework}/${row.body}/${row.variant}: ${row.anomalies.join('; ')}`)
+    .map((row) => ({ row, notes: [...row.anomalies, ...roundsDisagree(row)] }))
+    .filter(({ notes }) => notes.length > 0)
+    .map(({ row, notes }) => `- ${row.framework}/${row.body}/${row.variant}: ${notes.join('; ')}`)
     .join('\n')
   const kept = (r.kept ?? [])
     .map(
@@ -118,7 +135,7 @@ round trip (\`EVALSHA\` of the read script, which decodes the entry's JSON heade
 \`const\` before coalescing, which this table does not measure. For \`tiered\`, every hit is fresh in L1.
 
 ${throughputTable(r)}
-${skipped ? `\nSkipped:\n${skipped}\n` : ''}${anomalies ? `\nAnomalies (unexpected statuses or errors; processes in the slow state):\n${anomalies}\n` : ''}`
+${skipped ? `\nSkipped:\n${skipped}\n` : ''}${anomalies ? `\nAnomalies (unexpected statuses or errors; processes in the slow state; rounds that disagree):\n${anomalies}\n` : ''}`
 }
 
 export async function renderResults(): Promise<void> {
