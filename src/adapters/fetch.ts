@@ -1,8 +1,8 @@
 // cachefront/fetch: wraps a Web-standard fetch handler, `(request) => Response`.
-import { handleWebRequest } from '../http/web-flow.js'
+import { handleWebRequest, type WebHandler } from '../http/web-flow.js'
 import { webRefreshRequest } from '../http/refresh-headers.js'
 import { resolveRouteOptions, type RouteOptions } from '../http/route-options.js'
-import { splitUrl, type JoinedRequestView } from '../http/request-view.js'
+import { WebRequestView } from '../http/web-request-view.js'
 
 export type { RouteOptions } from '../http/route-options.js'
 export type { RequestView } from '../http/request-view.js'
@@ -14,10 +14,12 @@ export type FetchHandler<Rest extends unknown[] = []> = (
 ) => Response | Promise<Response>
 
 /**
- * Wraps `handler` so that its responses are cached per request.
+ * Wraps `handler` so that its responses are cached per request. On @hono/node-server the handler
+ * may be a whole app's `app.fetch`: hits are then answered before the app routes the request.
  *
  * @example
  * export default { fetch: cacheResponse(handler, { ttl: '30s' }) }
+ * serve({ fetch: cacheResponse(app.fetch, { cache }) })
  */
 export function cacheResponse<Rest extends unknown[] = []>(
   handler: FetchHandler<Rest>,
@@ -27,23 +29,34 @@ export function cacheResponse<Rest extends unknown[] = []>(
     throw new TypeError(`cachefront: expected cacheResponse handler to be a function, got ${typeof handler}`)
   const route = resolveRouteOptions(options, 'cacheResponse')
   return function cachedFetch(request: Request, ...rest: Rest): Response | Promise<Response> {
-    return handleWebRequest(route, requestView(request), {
-      origin: async () => handler(request, ...rest),
-      refresh: async () => handler(webRefreshRequest(request), ...rest),
-    })
+    const view = new FetchRequest(request, handler, rest)
+    return handleWebRequest(route, view, view, view.presentIn(route.headerTable))
   }
 }
 
-function requestView(request: Request): JoinedRequestView {
-  const { scheme, host, path, query, hostAndPath } = splitUrl(request.url)
-  const headers = request.headers
-  return {
-    method: request.method,
-    scheme,
-    host,
-    path,
-    query,
-    hostAndPath,
-    header: (name) => headers.get(name) ?? undefined,
+/** One request: the view the flow reads, and how it calls the handler (one object, no closures). */
+class FetchRequest<Rest extends unknown[]> extends WebRequestView implements WebHandler {
+  readonly #request: Request
+  readonly #handler: FetchHandler<Rest>
+  readonly #rest: Rest
+
+  constructor(request: Request, handler: FetchHandler<Rest>, rest: Rest) {
+    // @hono/node-server passes `{ incoming, outgoing }` after the request.
+    super(request.method, request.url, rest[0])
+    this.#request = request
+    this.#handler = handler
+    this.#rest = rest
+  }
+
+  protected webHeaders(): Headers {
+    return this.#request.headers
+  }
+
+  async origin(): Promise<Response> {
+    return this.#handler(this.#request, ...this.#rest)
+  }
+
+  async refresh(): Promise<Response> {
+    return this.#handler(webRefreshRequest(this.#request), ...this.#rest)
   }
 }

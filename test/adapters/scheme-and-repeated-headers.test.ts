@@ -32,7 +32,7 @@ describe('an https request never shares the http entry of the same URL', () => {
   })
 })
 
-describe('Hono on node-server: a repeated header named in vary', () => {
+describe('on @hono/node-server: a repeated header named in vary', () => {
   const servers: ServerType[] = []
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))))
@@ -51,18 +51,34 @@ describe('Hono on node-server: a repeated header named in vary', () => {
     })
   }
 
-  it('keys every value the handler reads, not only the first that Node keeps', async () => {
+  async function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>): Promise<number> {
+    return new Promise<number>((resolve) => {
+      servers.push(serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port)))
+    })
+  }
+
+  // Node keeps the first User-Agent; the Headers that the handler reads join both.
+  async function expectKeyedAsRead(port: number): Promise<void> {
+    const attack = await get(port, 'User-Agent: Mobile\r\nUser-Agent: <img src=x onerror=alert(1)>\r\n')
+    expect(attack).toBe('call 1: Mobile, <img src=x onerror=alert(1)>')
+    expect(await get(port, 'User-Agent: Mobile\r\n')).toBe('call 2: Mobile')
+  }
+
+  it('Hono keys every value the handler reads, not only the first that Node keeps', async () => {
     const app = new Hono()
     let calls = 0
     app.get('/ua', honoCache({ cache: createCache(), vary: ['user-agent'] }), (c) =>
       c.text(`call ${++calls}: ${c.req.header('user-agent')}`),
     )
-    const port = await new Promise<number>((resolve) => {
-      servers.push(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port)))
-    })
-    // Node keeps the first User-Agent; the Headers that Hono's handler reads join both.
-    const attack = await get(port, 'User-Agent: Mobile\r\nUser-Agent: <img src=x onerror=alert(1)>\r\n')
-    expect(attack).toBe('call 1: Mobile, <img src=x onerror=alert(1)>')
-    expect(await get(port, 'User-Agent: Mobile\r\n')).toBe('call 2: Mobile')
+    await expectKeyedAsRead(await listen(app.fetch))
+  })
+
+  it('a fetch handler keys every value the handler reads, not only the first that Node keeps', async () => {
+    let calls = 0
+    const handler = fetchCache(
+      (request: Request, _env: unknown) => new Response(`call ${++calls}: ${request.headers.get('user-agent')}`),
+      { cache: createCache(), vary: ['user-agent'] },
+    )
+    await expectKeyedAsRead(await listen(handler))
   })
 })

@@ -10,7 +10,7 @@ const CHUNK = new Uint8Array(16 * 1024).fill(120)
 
 describe.each(ADAPTERS)('%s: denial of service', (adapter) => {
   const open = useApps()
-  const socket = adapter === 'express' || adapter === 'hono-node'
+  const socket = adapter === 'express' || adapter === 'hono-node' || adapter === 'fetch-node'
 
   it('random query strings keep memory bounded and a hot entry hot', async () => {
     const maxBytes = 64 * 1024
