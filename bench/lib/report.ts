@@ -125,7 +125,9 @@ ${probeSummary(r)}
 On Hono, \`const-middleware\` (when present) is the constant response behind a no-op middleware: what any
 middleware costs in Hono itself, the ceiling for a cache that is a middleware. \`const-cache-headers\` is that, with
 the headers a cached answer adds (Content-Length, ETag, Age, Cache-Status) in a plain object: the ceiling for a
-middleware cache that sends what HTTP caching asks of it.
+middleware cache that sends what HTTP caching asks of it. \`memory-app\` (when present) is the whole Hono app behind
+cachefront/fetch (\`serve({ fetch: cacheResponse(app.fetch, { cache }) })\`) instead of the route middleware: hits are
+answered before Hono routes the request, so it is not bounded by that ceiling (no target: it caches every route alike).
 Every variant has the constant's routes (a static path per body, then the wildcard): on Hono and Express the
 cached variants were on the wildcard alone until 2026-11-26, and Hono matches a wildcard with a regular expression.
 Every variant serves one hot URL to ${s.connections} × ${s.pipelining} requests in flight. For \`redis\`, that is the

@@ -7,6 +7,7 @@ export type Variant =
   | 'const-middleware'
   | 'const-cache-headers'
   | 'memory'
+  | 'memory-app'
   | 'tiered'
   | 'redis'
   | 'apicache'
@@ -33,7 +34,8 @@ export const VARIANTS: Record<Framework, readonly Variant[]> = {
   // middleware (a one-handler route is answered synchronously; two handlers go through compose).
   // const-cache-headers: the same, carrying the four headers a cached answer adds (see server.ts): the
   // ceiling for a cache that is a middleware and sends what HTTP caching asks of it.
-  hono: ['const', 'const-middleware', 'const-cache-headers', 'memory', 'tiered', 'redis'],
+  // memory-app: the whole app's fetch wrapped by cachefront/fetch instead of a route middleware.
+  hono: ['const', 'const-middleware', 'const-cache-headers', 'memory', 'memory-app', 'tiered', 'redis'],
   express: ['const', 'memory', 'tiered', 'redis', 'apicache'],
 }
 

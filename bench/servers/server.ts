@@ -72,9 +72,11 @@ async function hono(cache: Cache | undefined): Promise<number> {
   const { Hono } = await import('hono')
   const { serve } = await import('@hono/node-server')
   const app = new Hono()
-  app.get('/__runs', (c) => c.text(String(runs)))
-  app.get('/__loop', (c) => c.text(loopStall()))
-  app.get('/__ticks', (c) => c.text(tickCost()))
+  // no-store: with `memory-app` the whole app is behind the cache, and probes must reach the process.
+  const probe = { 'cache-control': 'no-store' }
+  app.get('/__runs', (c) => c.text(String(runs), 200, probe))
+  app.get('/__loop', (c) => c.text(loopStall(), 200, probe))
+  app.get('/__ticks', (c) => c.text(tickCost(), 200, probe))
   if (config.variant === 'const') {
     for (const route of Object.values(ROUTES))
       app.get(route.path, (c) => c.body(route.text, 200, { 'content-type': route.type }))
@@ -114,7 +116,7 @@ async function hono(cache: Cache | undefined): Promise<number> {
     const page = await render(c.req.path)
     return c.body(page.text, 200, { 'content-type': page.type })
   }
-  if (cache) {
+  if (cache && config.variant !== 'memory-app') {
     const { cacheResponse } = (await import(
       distModule('adapters/hono.js')
     )) as typeof import('../../src/adapters/hono.js')
@@ -124,8 +126,18 @@ async function hono(cache: Cache | undefined): Promise<number> {
     for (const route of Object.values(ROUTES)) app.get(route.path, cached, origin)
     app.get('*', cached, origin)
   } else app.get('*', origin)
+  // memory-app: the whole app behind cachefront/fetch, which answers hits before Hono routes.
+  let fetch: (request: Request, env: unknown) => Response | Promise<Response> = app.fetch
+  if (config.variant === 'memory-app') {
+    const { cacheResponse } = (await import(
+      distModule('adapters/fetch.js')
+    )) as typeof import('../../src/adapters/fetch.js')
+    fetch = cacheResponse(app.fetch as (request: Request, env: unknown) => Response | Promise<Response>, {
+      cache: cache!,
+    })
+  }
   return new Promise((resolve) => {
-    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))
+    serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))
   })
 }
 
@@ -246,7 +258,7 @@ function routeLikeConst(
 }
 
 async function main(): Promise<void> {
-  const cachefront = ['memory', 'tiered', 'redis'].includes(config.variant)
+  const cachefront = ['memory', 'memory-app', 'tiered', 'redis'].includes(config.variant)
   const cache = cachefront ? await benchCache(config) : undefined
   const start = { hono, fastify, express }[config.framework]
   const port = await start(cache)

@@ -23,11 +23,12 @@ export function hasBuilt(path: string): boolean {
 
 /** Why a variant cannot run in this checkout, or undefined when it can. */
 export function missingFor(framework: Framework, variant: Variant): string | undefined {
-  if (!['memory', 'tiered', 'redis'].includes(variant)) return undefined
+  if (!['memory', 'memory-app', 'tiered', 'redis'].includes(variant)) return undefined
   if (!hasBuilt('index.js')) return 'dist/index.js is missing: run npm run build'
   if (!hasBuilt(`adapters/${framework}.js`))
     return `dist/adapters/${framework}.js is not built (has the adapter landed?)`
-  if (variant !== 'memory' && !hasBuilt('stores/redis.js'))
+  if (variant === 'memory-app' && !hasBuilt('adapters/fetch.js')) return 'dist/adapters/fetch.js is not built'
+  if (!variant.startsWith('memory') && !hasBuilt('stores/redis.js'))
     return 'dist/stores/redis.js is not built (has cachefront/redis landed?)'
   return undefined
 }
@@ -55,7 +56,8 @@ export async function benchCache(config: ServerConfig): Promise<Cache> {
     storeTimeout: 1_000,
   }
   const { createCache, memoryStore } = (await import(distModule('index.js'))) as RootModule
-  if (config.variant === 'memory') return createCache({ ...options, store: memoryStore({ maxBytes: '64mb' }) })
+  if (config.variant === 'memory' || config.variant === 'memory-app')
+    return createCache({ ...options, store: memoryStore({ maxBytes: '64mb' }) })
   const prefix = config.redisPrefix ?? `cfbench:${process.pid}:`
   const { redisStore, tieredStore } = (await import(distModule('stores/redis.js'))) as RedisModule
   const l2 = redisStore({ client: await redisClient(), prefix })
