@@ -2,6 +2,7 @@
 import { handleWebRequest, type WebHandler } from '../http/web-flow.js'
 import { webRefreshRequest } from '../http/refresh-headers.js'
 import { resolveRouteOptions, type RouteOptions } from '../http/route-options.js'
+import type { HeaderTable } from '../http/header-scan.js'
 import { WebRequestView } from '../http/web-request-view.js'
 
 export type { RouteOptions } from '../http/route-options.js'
@@ -29,8 +30,8 @@ export function cacheResponse<Rest extends unknown[] = []>(
     throw new TypeError(`cachefront: expected cacheResponse handler to be a function, got ${typeof handler}`)
   const route = resolveRouteOptions(options, 'cacheResponse')
   return function cachedFetch(request: Request, ...rest: Rest): Response | Promise<Response> {
-    const view = new FetchRequest(request, handler, rest)
-    return handleWebRequest(route, view, view, view.presentIn(route.headerTable))
+    const view = new FetchRequest(request, handler, rest, route.headerTable)
+    return handleWebRequest(route, view, view, view.present)
   }
 }
 
@@ -40,9 +41,9 @@ class FetchRequest<Rest extends unknown[]> extends WebRequestView implements Web
   readonly #handler: FetchHandler<Rest>
   readonly #rest: Rest
 
-  constructor(request: Request, handler: FetchHandler<Rest>, rest: Rest) {
+  constructor(request: Request, handler: FetchHandler<Rest>, rest: Rest, table: HeaderTable) {
     // @hono/node-server passes `{ incoming, outgoing }` after the request.
-    super(request.method, request.url, rest[0])
+    super(request, rest[0], table)
     this.#request = request
     this.#handler = handler
     this.#rest = rest

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler, Next } from 'hono'
 import { handleWebRequest, type WebHandler } from '../http/web-flow.js'
 import { webRefreshRequest } from '../http/refresh-headers.js'
 import { resolveRouteOptions, type RouteOptions } from '../http/route-options.js'
+import type { HeaderTable } from '../http/header-scan.js'
 import { WebRequestView } from '../http/web-request-view.js'
 
 export type { RouteOptions } from '../http/route-options.js'
@@ -18,8 +19,8 @@ export type { RequestView } from '../http/request-view.js'
 export function cacheResponse(options: RouteOptions = {}): MiddlewareHandler {
   const route = resolveRouteOptions(options, 'cacheResponse')
   return async function cachefrontMiddleware(c, next) {
-    const request = new HonoRequest(c, next)
-    const answer = handleWebRequest(route, request, request, request.presentIn(route.headerTable))
+    const request = new HonoRequest(c, next, route.headerTable)
+    const answer = handleWebRequest(route, request, request, request.present)
     // A synchronous answer is a memory-store hit: the origin did not run, and no await is needed.
     if (!(answer instanceof Promise)) return answer
     const response = await answer
@@ -39,9 +40,8 @@ class HonoRequest extends WebRequestView implements WebHandler {
   readonly #c: Context
   readonly #next: Next
 
-  constructor(c: Context, next: Next) {
-    const raw = c.req.raw
-    super(raw.method, raw.url, c.env)
+  constructor(c: Context, next: Next, table: HeaderTable) {
+    super(c.req.raw, c.env, table)
     this.#c = c
     this.#next = next
   }

@@ -45,3 +45,25 @@ export function scanNodeHeaders(headers: NodeRequestHeaders, table: HeaderTable)
   }
   return present
 }
+
+/**
+ * The groups present among Node's parsed headers when they hold every header line the client sent,
+ * else `undefined`. Node parses at most `maxHeadersCount` lines (1,000 by default) into `headers`;
+ * the lines after stay in `rawHeaders` alone, where @hono/node-server builds the Web Headers from:
+ * a handler would read a Cookie that the scan did not see. A repeated name also reads `undefined`
+ * (two raw lines, one parsed name): rare, and the Web Headers answer it.
+ */
+export function scanAllNodeHeaders(
+  headers: NodeRequestHeaders,
+  rawHeaders: readonly string[],
+  table: HeaderTable,
+): number | undefined {
+  let present = 0
+  let names = 0
+  for (const name in headers) {
+    names++
+    const group = table.get(name)
+    if (group !== undefined) present |= group
+  }
+  return names * 2 === rawHeaders.length ? present : undefined
+}
