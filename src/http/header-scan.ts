@@ -51,7 +51,8 @@ export function scanNodeHeaders(headers: NodeRequestHeaders, table: HeaderTable)
  * else `undefined`. Node parses at most `maxHeadersCount` lines (1,000 by default) into `headers`;
  * the lines after stay in `rawHeaders` alone, where @hono/node-server builds the Web Headers from:
  * a handler would read a Cookie that the scan did not see. A repeated name also reads `undefined`
- * (two raw lines, one parsed name): rare, and the Web Headers answer it.
+ * (two raw lines, one parsed name): Node keeps the first of some where the Web Headers join them
+ * all, and such requests are rare.
  */
 export function scanAllNodeHeaders(
   headers: NodeRequestHeaders,

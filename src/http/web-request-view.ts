@@ -6,30 +6,6 @@ import { ANY_HEADERS, scanAllNodeHeaders, type HeaderTable } from './header-scan
 import { requestHeader, type NodeRequestHeaders } from './node-headers.js'
 import { splitUrl, type JoinedRequestView } from './request-view.js'
 
-// Node keeps only the first of these when a request repeats them, where @hono/node-server's Headers
-// (what the handler reads) joins them all: two User-Agent lines would key as the first alone while
-// the handler answered for both. These are read from the Headers, as the handler reads them.
-const NODE_KEEPS_FIRST = new Set([
-  'age',
-  'authorization',
-  'content-length',
-  'content-type',
-  'etag',
-  'expires',
-  'from',
-  'host',
-  'if-modified-since',
-  'if-unmodified-since',
-  'last-modified',
-  'location',
-  'max-forwards',
-  'proxy-authorization',
-  'referer',
-  'retry-after',
-  'server',
-  'user-agent',
-])
-
 /** Node's request behind a Web one, as @hono/node-server passes it (`env.incoming`). */
 interface NodeIncoming {
   readonly headers: NodeRequestHeaders
@@ -73,8 +49,11 @@ export abstract class WebRequestView implements JoinedRequestView {
     this.nodeHeaders = present === undefined ? undefined : incoming!.headers
   }
 
+  // With one line per name (scanAllNodeHeaders), Node's value is the line's, as the Web Headers'
+  // is. Repeated names are read from the Web Headers: Node keeps only the first of some (two
+  // User-Agent lines would key as the first while the handler answered for both).
   header(name: string): string | undefined {
-    if (this.nodeHeaders !== undefined && !NODE_KEEPS_FIRST.has(name)) return requestHeader(this.nodeHeaders, name)
+    if (this.nodeHeaders !== undefined) return requestHeader(this.nodeHeaders, name)
     return this.webHeaders().get(name) ?? undefined
   }
 
