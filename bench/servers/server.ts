@@ -127,14 +127,13 @@ async function hono(cache: Cache | undefined): Promise<number> {
     app.get('*', cached, origin)
   } else app.get('*', origin)
   // memory-app: the whole app behind cachefront/fetch, which answers hits before Hono routes.
-  let fetch: (request: Request, env: unknown) => Response | Promise<Response> = app.fetch
+  type Fetch = (request: Request, env: unknown) => Response | Promise<Response>
+  let fetch: Fetch = app.fetch
   if (config.variant === 'memory-app') {
     const { cacheResponse } = (await import(
       distModule('adapters/fetch.js')
     )) as typeof import('../../src/adapters/fetch.js')
-    fetch = cacheResponse(app.fetch as (request: Request, env: unknown) => Response | Promise<Response>, {
-      cache: cache!,
-    })
+    fetch = cacheResponse(fetch, { cache: cache! })
   }
   return new Promise((resolve) => {
     serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))

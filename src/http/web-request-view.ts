@@ -28,7 +28,7 @@ export abstract class WebRequestView implements JoinedRequestView {
   /** The header groups the request has (header-scan.ts), for `route`'s header table. */
   readonly present: number
   /** Node's parsed headers when they are the whole of this request's; otherwise `undefined`. */
-  readonly nodeHeaders: NodeRequestHeaders | undefined
+  readonly #nodeHeaders: NodeRequestHeaders | undefined
 
   constructor(request: Request, env: unknown, table: HeaderTable) {
     const { scheme, host, path, query, hostAndPath } = splitUrl(request.url)
@@ -46,14 +46,14 @@ export abstract class WebRequestView implements JoinedRequestView {
     const present =
       incoming === undefined ? undefined : scanAllNodeHeaders(incoming.headers, incoming.rawHeaders, table)
     this.present = present ?? ANY_HEADERS
-    this.nodeHeaders = present === undefined ? undefined : incoming!.headers
+    this.#nodeHeaders = present === undefined ? undefined : incoming!.headers
   }
 
   // With one line per name (scanAllNodeHeaders), Node's value is the line's, as the Web Headers'
   // is. Repeated names are read from the Web Headers: Node keeps only the first of some (two
   // User-Agent lines would key as the first while the handler answered for both).
   header(name: string): string | undefined {
-    if (this.nodeHeaders !== undefined) return requestHeader(this.nodeHeaders, name)
+    if (this.#nodeHeaders !== undefined) return requestHeader(this.#nodeHeaders, name)
     return this.webHeaders().get(name) ?? undefined
   }
 
