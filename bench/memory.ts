@@ -3,7 +3,8 @@
 // server), then RSS growth and entries kept. `npm run bench:memory` (runs node --expose-gc).
 // A second measurement drives as many distinct keys through the same store via the engine directly
 // (beginFill + commit, no Request/Response objects), so that the store's own growth shows beside
-// what a server's request garbage adds. Each measurement, and the calibration of per-entry bytes,
+// what a server's request garbage adds. A control sends the same requests straight to the handler,
+// without cachefront: what the traffic alone grows a process by. Each measurement, and the calibration of per-entry bytes,
 // runs in a child process of its own: RSS growth measured after other work in the same process
 // reads too low, since malloc and V8 reuse the pages that work freed (measured: 0.73 × maxBytes
 // through the fetch adapter after calibrating in the same process, while live growth was 1.00 ×).
@@ -27,6 +28,8 @@ export interface MemoryResult {
   readonly bodyBytes: number
   readonly maxBytes: number
   readonly rssGrowth: number
+  /** RSS after the run and GC, absolute: compared with the control's. */
+  readonly rssAfter?: number
   /** After the collection V8 runs under memory pressure (compacting). */
   readonly rssGrowthCompacted: number
   /** Steady state: after IDLE_MS with nothing to do (V8's memory reducer shrinks the young generation), then GC. */
@@ -44,6 +47,11 @@ export interface MemoryResult {
   readonly calibration: { readonly keys: number; readonly realPerEntry: number; readonly accountedPerEntry: number }
   /** The same keys and bodies through the engine directly (no HTTP objects), in a process of its own. */
   readonly direct?: DirectResult
+  /**
+   * The control: the same requests straight to the handler, no cachefront, in a cold process of
+   * its own. What the traffic alone grows a process by (V8's young generation, mostly).
+   */
+  readonly control?: DirectResult
   /** Both measurements from the baseline of a process that has already served WARM_KEYS other keys. */
   readonly warm?: { readonly warmKeys: number; readonly fetch: DirectResult; readonly direct: DirectResult }
 }
@@ -52,6 +60,8 @@ export interface MemoryResult {
 export interface DirectResult {
   readonly keys: number
   readonly rssGrowth: number
+  /** RSS after the run and GC, absolute: two processes of this script compare by it. */
+  readonly rssAfter?: number
   readonly rssGrowthCompacted: number
   readonly rssGrowthIdle?: number
   readonly heapSlack: number
@@ -205,7 +215,8 @@ async function measureGrowth(createRun: () => Run, progress: boolean, warmKeys =
   }
   const seconds = (performance.now() - t0) / 1000
   settle()
-  const rssGrowth = process.memoryUsage().rss - rss0
+  const rssAfter = process.memoryUsage().rss
+  const rssGrowth = rssAfter - rss0
   const usage = process.memoryUsage()
   settleHard()
   await new Promise((resolve) => setTimeout(resolve, 500))
@@ -214,6 +225,7 @@ async function measureGrowth(createRun: () => Run, progress: boolean, warmKeys =
   return {
     keys: KEYS,
     rssGrowth,
+    rssAfter,
     rssGrowthCompacted,
     rssGrowthIdle: await idleGrowth(rss0),
     heapSlack: usage.heapTotal - usage.heapUsed,
@@ -233,9 +245,15 @@ function directRun(): Run {
 }
 
 function fetchRun(): Run {
-  const store = memoryStore({ maxBytes: process.env.BENCH_MEMORY_CONTROL ? 1 : '64mb' })
+  const store = memoryStore({ maxBytes: '64mb' })
   const cached = cacheResponse(handlerFor(), { cache: createCache({ store, ttl: '1h' }) })
   return { store, driveRange: (from, to) => drive(cached, from, to) }
+}
+
+/** The same requests straight to the handler, without cachefront (its store stays empty). */
+function controlRun(): Run {
+  const handler = handlerFor()
+  return { store: memoryStore({ maxBytes: '64mb' }), driveRange: (from, to) => drive(handler, from, to) }
 }
 
 /** The direct measurement; runs in a child process so that no other run's garbage or freed pages skew it. */
@@ -259,6 +277,7 @@ const MODES = {
   '--warm-direct': runWarmDirect,
   '--warm-fetch': runWarmFetch,
   '--calibrate': calibrate,
+  '--control': () => measureGrowth(controlRun, false),
 } as const
 type Mode = keyof typeof MODES
 
@@ -315,6 +334,13 @@ export async function runMemory(): Promise<MemoryResult> {
         `(young generation +${mb(fetched.newSpaceGrowth)}); after ${IDLE_MS / 1000} s idle rss growth ${mb(fetched.rssGrowthIdle!)}`,
     ),
   )
+  console.log(`memory: control, the same ${KEYS} requests straight to the handler (no cachefront), in a child process`)
+  const control = await inChild('--control')
+  console.log(
+    growthLine(control, `; young generation +${mb(control.newSpaceGrowth ?? 0)}`) +
+      `\n  the process with the cache ends ${mb(fetched.rssAfter! - control.rssAfter!)} above it ` +
+      `(${((fetched.rssAfter! - control.rssAfter!) / MAX_BYTES).toFixed(2)} × maxBytes)`,
+  )
   console.log(`memory: calibrating per-entry size over ${CALIBRATION_KEYS} entries, in a child process`)
   const calibration = await inChild('--calibrate')
   console.log(
@@ -325,7 +351,7 @@ export async function runMemory(): Promise<MemoryResult> {
     fetch: await warmInChild('--warm-fetch'),
     direct: await warmInChild('--warm-direct'),
   }
-  return { ...fetched, calibration, direct, warm }
+  return { ...fetched, calibration, direct, control, warm }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
