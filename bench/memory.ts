@@ -4,10 +4,11 @@
 // A second measurement drives as many distinct keys through the same store via the engine directly
 // (beginFill + commit, no Request/Response objects), so that the store's own growth shows beside
 // what a server's request garbage adds. A control sends the same requests straight to the handler,
-// without cachefront: what the traffic alone grows a process by. Each measurement, and the calibration of per-entry bytes,
-// runs in a child process of its own: RSS growth measured after other work in the same process
-// reads too low, since malloc and V8 reuse the pages that work freed (measured: 0.73 × maxBytes
-// through the fetch adapter after calibrating in the same process, while live growth was 1.00 ×).
+// without cachefront: what the traffic alone grows a process by. Each measurement, and the
+// calibration of per-entry bytes, runs in a child process of its own: RSS growth measured after
+// other work in the same process reads too low, since malloc and V8 reuse the pages that work
+// freed (measured: 0.73 × maxBytes through the fetch adapter after calibrating in the same
+// process, while live growth was 1.00 ×).
 import { distModule } from './servers/stores.js'
 import { getHeapSpaceStatistics } from 'node:v8'
 import { spawnNode } from './lib/proc.js'
@@ -267,6 +268,8 @@ async function runFetch(): Promise<Omit<MemoryResult, 'calibration' | 'direct' |
   return { ...growth, newSpaceGrowth: growth.newSpaceGrowth ?? 0, bodyBytes: BODY_BYTES, maxBytes: MAX_BYTES }
 }
 
+const runControl = () => measureGrowth(controlRun, false)
+
 /** Both measurements again, each in a process that has first served WARM_KEYS other keys. */
 const runWarmFetch = () => measureGrowth(fetchRun, false, WARM_KEYS)
 const runWarmDirect = () => measureGrowth(directRun, false, WARM_KEYS)
@@ -277,7 +280,7 @@ const MODES = {
   '--warm-direct': runWarmDirect,
   '--warm-fetch': runWarmFetch,
   '--calibrate': calibrate,
-  '--control': () => measureGrowth(controlRun, false),
+  '--control': runControl,
 } as const
 type Mode = keyof typeof MODES
 
