@@ -213,6 +213,10 @@ function onSend(route: RoutePlan, fills: WeakMap<FastifyRequest, FillState>): on
       return done(null, payload)
     }
     const bytes = payloadBytes(payload)
+    if (bytes !== undefined && bytes.byteLength > route.maxBodyBytes) {
+      reply.header(CACHE_STATUS_HEADER, fill.tooLarge())
+      return done(null, payload)
+    }
     if (bytes !== undefined) return done(null, storeBody(reply, fill, bytes, view, route))
     // A stream: held up to maxBodyBytes, past which it flows on from where it was, never held whole.
     collectNodeBody(payload as Readable, route.maxBodyBytes).then(

@@ -75,6 +75,32 @@ describe('fastify bodies', () => {
     expect(calls).toBe(3)
   })
 
+  it('sends a string, Buffer or JSON body over maxBodyBytes uncached', async () => {
+    const app = Fastify()
+    await app.register(cachefront, { cache: createCache() })
+    let calls = 0
+    const cache = { maxBodyBytes: 100 }
+    app.get('/text', { config: { cache } }, async () => (calls++, 'x'.repeat(500)))
+    app.get('/buffer', { config: { cache } }, async (_req, reply) => {
+      calls++
+      return reply.type('application/octet-stream').send(Buffer.alloc(500, 1))
+    })
+    app.get('/json', { config: { cache } }, async () => (calls++, { items: 'y'.repeat(500) }))
+    app.get('/small', { config: { cache } }, async () => (calls++, 'fits'))
+    for (const url of ['/text', '/buffer', '/json']) {
+      const first = await app.inject(url)
+      expect(first.headers['cache-status']).toBe('cachefront; fwd=miss; detail=too-large')
+      expect(first.rawPayload.byteLength).toBeGreaterThan(100)
+      const second = await app.inject(url)
+      expect(second.headers['cache-status']).toBe('cachefront; fwd=miss; detail=too-large')
+      expect(second.body).toBe(first.body)
+    }
+    expect(calls).toBe(6)
+    await app.inject('/small')
+    expect((await app.inject('/small')).headers['cache-status']).toMatch(/^cachefront; hit/)
+    expect(calls).toBe(7)
+  })
+
   it('caches the routes of the registering scope and its descendants only', async () => {
     const app = Fastify()
     await app.register(async (scope) => {
