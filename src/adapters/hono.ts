@@ -27,11 +27,21 @@ export function cacheResponse(options: RouteOptions = {}): MiddlewareHandler {
     if (request.ranOrigin) {
       // Replace, not merge: Hono's `c.res` setter would copy the origin's headers over ours.
       c.res = undefined
-      c.res = response
+      c.res = c.req.method === 'HEAD' ? headAnswer(response) : response
       return
     }
     return response
   }
+}
+
+/**
+ * A HEAD answer rebuilt from its status and headers. Hono answers HEAD with `new Response(null,
+ * answer)`, and @hono/node-server's Response (1.19) copies the headers the answer was constructed
+ * with, dropping those set on it since: the Cache-Status of a forwarded HEAD was lost.
+ */
+function headAnswer(response: Response): Response {
+  // Not `statusText`: reading it makes node-server's Response rebuild its headers from that init too.
+  return new Response(null, { status: response.status, headers: response.headers })
 }
 
 /** One request: the view the flow reads, and how it runs the rest of the route (one object, no closures). */

@@ -153,9 +153,13 @@ async function miss(
     shared = false
   }
   cache.record('miss')
-  // HEAD and Range answers lack the body or part of it: forward them, never store them.
+  // HEAD and Range answers lack the body or part of it: forward them, never store them. A stale
+  // entry still stands in for an origin that fails, as it does for a GET.
   if (request.method === 'HEAD' || request.header('range') !== undefined) {
-    return { kind: 'forward', cacheStatus: forwardStatus(fwd, false, request.method === 'HEAD' ? 'head' : 'range') }
+    const detail = request.method === 'HEAD' ? 'head' : 'range'
+    if (stale !== undefined && usableOnError(stale, cache.now()))
+      return { kind: 'fill', fill: forwardFill(cache, stale, forwardStatus(fwd, false, detail)) }
+    return { kind: 'forward', cacheStatus: forwardStatus(fwd, false, detail) }
   }
   let plan: FillPlan
   try {
@@ -174,6 +178,29 @@ async function miss(
     if (leader.ready instanceof Promise) await leader.ready
   }
   return { kind: 'fill', fill: originFill(route, cache, leader, key, plan, request, stale, fwd, false) }
+}
+
+/**
+ * A forwarded request (HEAD, Range) with a stale entry that stale-if-error allows: the origin's
+ * answer passes through and is never stored, unless the origin throws or answers 5xx, when the
+ * stale entry is served instead.
+ */
+function forwardFill(cache: Cache, stale: CacheEntry, cacheStatus: string): OriginFill {
+  const staleAnswer = (status: number | undefined): StoredAnswer | undefined => {
+    if (!usableOnError(stale, cache.now())) return undefined
+    cache.record('stale')
+    return { entry: stale, cacheStatus: staleOnErrorStatus(status) }
+  }
+  return {
+    head(status) {
+      const answer = status >= 500 ? staleAnswer(status) : undefined
+      return answer === undefined ? { kind: 'pass', cacheStatus } : { kind: 'stale', answer }
+    },
+    complete: () => undefined,
+    tooLarge: () => cacheStatus,
+    fail: () => staleAnswer(undefined),
+    abandon() {},
+  }
 }
 
 function backgroundRefresh<T>(
