@@ -3,7 +3,7 @@
 import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { CACHE_STATUS_HEADER } from './cache-status.js'
 import type { StoredAnswer, OriginFill } from './request-flow.js'
-import { entryAnswer, type EntryAnswer } from './node-headers.js'
+import { entryAnswer, type EntryAnswer, type NodeHeaders } from './node-headers.js'
 import type { RequestView } from './request-view.js'
 
 /** Where captured output finally goes: the client, or nowhere (a background refresh). */
@@ -128,11 +128,21 @@ export function captureResponse(
       downstream.end(bytes, callback)
       return this
     }
-    const body = mode === 'replace' ? undefined : concat(chunks, total)
-    const answer = body === undefined ? replacement! : fill.complete(body)
+    if (mode === 'replace') {
+      mode = 'done'
+      writeAnswer(this, downstream, entryAnswer(replacement!.entry, request, replacement!.cacheStatus, now()), callback)
+      return this
+    }
     mode = 'done'
-    if (answer !== undefined)
-      writeAnswer(this, downstream, entryAnswer(answer.entry, request, answer.cacheStatus, now()), callback)
+    const body = concat(chunks, total)
+    // The head goes out before the entry is stored: layers that wrapped writeHead before us (a
+    // session adding its Set-Cookie as the head is written) add their headers only then.
+    let sent: EntryAnswer | undefined
+    fill.completeAfterHead(body, (answer, notStoredStatus) => {
+      sent = entryAnswer(answer.entry, request, answer.cacheStatus, now())
+      return sendHead(this, downstream, sent, notStoredStatus)
+    })
+    if (sent !== undefined) downstream.end(sent.body, callback)
     else {
       // The fill was let go (the client left): nothing was stored, the body goes out as it came.
       downstream.writeHead(status)
@@ -145,6 +155,62 @@ export function captureResponse(
   // One that left before capture began (during a slow middleware) has no 'close' left to send.
   if (res.destroyed) fill.abandon()
   else res.once('close', () => fill.abandon())
+}
+
+/**
+ * Writes `answer`'s head through `downstream`, in place of whatever headers the handler set, and
+ * returns the headers finally sent. Headers that layers add as the head goes out are watched: once
+ * they keep the answer from being stored, its Cache-Status says so (`notStoredStatus`).
+ */
+function sendHead(
+  res: ServerResponse,
+  downstream: Downstream,
+  answer: EntryAnswer,
+  notStoredStatus: (headers: NodeHeaders) => string | undefined,
+): NodeHeaders {
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  // Set on the response rather than passed to writeHead: a wrapper that adds headers and then
+  // calls on with ours would otherwise have ours, Cache-Status included, written over its own.
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
+  const own = {
+    setHeader: Object.getOwnPropertyDescriptor(res, 'setHeader'),
+    appendHeader: Object.getOwnPropertyDescriptor(res, 'appendHeader'),
+  }
+  const setHeader = res.setHeader
+  const appendHeader = res.appendHeader
+  let stored = true
+  const recheck = (): void => {
+    if (!stored) return
+    const status = notStoredStatus(res.getHeaders())
+    if (status === undefined) return
+    stored = false
+    setHeader.call(res, CACHE_STATUS_HEADER, status)
+  }
+  res.setHeader = function watchedSetHeader(this: ServerResponse, ...args: Parameters<ServerResponse['setHeader']>) {
+    const result = setHeader.apply(this, args)
+    recheck()
+    return result
+  } as ServerResponse['setHeader']
+  res.appendHeader = function watchedAppendHeader(
+    this: ServerResponse,
+    ...args: Parameters<ServerResponse['appendHeader']>
+  ) {
+    const result = appendHeader.apply(this, args)
+    recheck()
+    return result
+  } as ServerResponse['appendHeader']
+  try {
+    downstream.writeHead(answer.status)
+  } finally {
+    restore(res, 'setHeader', own.setHeader)
+    restore(res, 'appendHeader', own.appendHeader)
+  }
+  return res.getHeaders() as NodeHeaders
+}
+
+function restore(res: ServerResponse, name: 'setHeader' | 'appendHeader', own: PropertyDescriptor | undefined): void {
+  if (own === undefined) delete (res as unknown as Record<string, unknown>)[name]
+  else Object.defineProperty(res, name, own)
 }
 
 function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | OutgoingHttpHeader[]): void {

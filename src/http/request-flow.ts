@@ -3,9 +3,9 @@
 import { WAIT_TIMED_OUT, type Cache, type Fill, type FillPlan } from '../engine/cache.js'
 import { EntryState, entryState, ttlSeconds, usableOnError } from '../engine/freshness.js'
 import { CacheError } from '../errors.js'
-import type { CacheEntry, MaybePromise } from '../stores/store.js'
+import type { CacheEntry, EntryMeta, MaybePromise } from '../stores/store.js'
 import { COLLAPSED_STATUS, forwardStatus, hitStatus, staleHitStatus, staleOnErrorStatus } from './cache-status.js'
-import { commitResponse } from './commit.js'
+import { commitResponse, responseCommit } from './commit.js'
 import { usableFilledEntry } from './filled-entry.js'
 import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
 import { nodeFacts, nodeHeaderPairs, storedVary, type NodeHeaders } from './node-headers.js'
@@ -50,6 +50,17 @@ export interface OriginFill {
    * stored, and the caller sends the body as it is.
    */
   complete(body: Uint8Array): StoredAnswer | undefined
+  /**
+   * As `complete`, where the head goes out through layers that may still add headers as it is
+   * written (Express: a session's Set-Cookie added in a writeHead wrapper). `sendHead` writes the
+   * head of the answer the stored entry would give, and returns the headers finally sent; the entry
+   * is stored only if those still allow it. `notStoredStatus` tells, for headers, the Cache-Status
+   * of an answer they keep from being stored (undefined while they allow it).
+   */
+  completeAfterHead(
+    body: Uint8Array,
+    sendHead: (answer: StoredAnswer, notStoredStatus: (headers: NodeHeaders) => string | undefined) => NodeHeaders,
+  ): StoredAnswer | undefined
   /** The body outgrew `maxBodyBytes`: nothing is stored. Returns the Cache-Status to send. */
   tooLarge(): string
   /**
@@ -197,9 +208,24 @@ function forwardFill(cache: Cache, stale: CacheEntry, cacheStatus: string): Orig
       return answer === undefined ? { kind: 'pass', cacheStatus } : { kind: 'stale', answer }
     },
     complete: () => undefined,
+    completeAfterHead: () => undefined,
     tooLarge: () => cacheStatus,
     fail: () => staleAnswer(undefined),
     abandon() {},
+  }
+}
+
+/** The entry a fill would store now: what its answer is built from before it is stored. */
+function provisionalEntry(now: number, plan: FillPlan, meta: EntryMeta, body: Uint8Array): CacheEntry {
+  return {
+    storedAt: now,
+    freshUntil: now + plan.ttl,
+    staleUntil: now + plan.ttl + plan.staleWhileRevalidate,
+    errorUntil: now + plan.ttl + plan.staleIfError,
+    tags: plan.tags,
+    tagVersions: [],
+    meta,
+    body,
   }
 }
 
@@ -288,6 +314,36 @@ function originFill(
         body,
       )
       return { entry, cacheStatus: forwardStatus(fwd, true) }
+    },
+    completeAfterHead(body, sendHead) {
+      if (!settle()) return undefined
+      const pending = responseCommit(
+        cache,
+        leader,
+        key,
+        plan,
+        route,
+        request,
+        status,
+        nodeHeaderPairs(headers),
+        storedVary(headers),
+        body,
+      )
+      const cacheStatus = forwardStatus(fwd, true)
+      const notStoredStatus = (sent: NodeHeaders): string | undefined => {
+        const notStored = responseNotStored(route, nodeFacts(status, sent))
+        return notStored === undefined ? undefined : forwardStatus(fwd, false, notStored)
+      }
+      const sent = sendHead(
+        { entry: provisionalEntry(cache.now(), plan, pending.meta, body), cacheStatus },
+        notStoredStatus,
+      )
+      const notStored = responseNotStored(route, nodeFacts(status, sent))
+      if (notStored !== undefined) {
+        leader.abandon(abandonReason(notStored, status))
+        return undefined
+      }
+      return { entry: pending.commit(), cacheStatus }
     },
     tooLarge() {
       if (settle()) leader.abandon('uncacheable')

@@ -150,6 +150,46 @@ describe('express adapter', () => {
     expect(calls).toBe(2)
   })
 
+  // Sessions (express-session, cookie-session through on-headers) wrap writeHead in a middleware
+  // before the route and set their cookie only as the head goes out, after the cache has decided.
+  it.each([
+    ['applies the headers given, adds its own, then calls on with the status (on-headers)', 'status-only'],
+    ['adds its own, then calls on with the headers given', 'pass-through'],
+  ] as const)(
+    'never stores a response whose Set-Cookie an earlier writeHead wrapper adds: %s',
+    async (_name, style) => {
+      const app = express()
+      app.use((req, res, next) => {
+        const writeHead = res.writeHead
+        res.writeHead = function (this: typeof res, status: number, ...rest: unknown[]) {
+          const given = rest.find((arg) => typeof arg === 'object' && arg !== null) as
+            Record<string, string> | undefined
+          if (style === 'status-only')
+            for (const [name, value] of Object.entries(given ?? {})) this.setHeader(name, value)
+          this.appendHeader('set-cookie', `sid=${req.get('x-user')}`)
+          return (
+            style === 'status-only' ? writeHead.call(this, status) : writeHead.call(this, status, ...(rest as []))
+          ) as typeof res
+        } as typeof writeHead
+        next()
+      })
+      let calls = 0
+      app.get('/page', cacheResponse({ cache: createCache() }), (req, res) => {
+        calls++
+        res.send(`hello ${req.get('x-user')}`)
+      })
+      const s = await start(app)
+      const alice = await s.get('/page', { headers: { 'x-user': 'alice' } })
+      expect(alice.headers.get('set-cookie')).toBe('sid=alice')
+      expect(alice.headers.get('cache-status')).toBe('cachefront; fwd=miss; detail=set-cookie')
+      expect(await alice.text()).toBe('hello alice')
+      const bob = await s.get('/page', { headers: { 'x-user': 'bob' } })
+      expect(bob.headers.get('set-cookie')).toBe('sid=bob')
+      expect(await bob.text()).toBe('hello bob')
+      expect(calls).toBe(2)
+    },
+  )
+
   it('bypasses the cache for requests with Authorization', async () => {
     const app = express()
     let calls = 0
