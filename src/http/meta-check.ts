@@ -2,6 +2,7 @@
 // store's answer is untrusted (corrupt, truncated, another version's format, hostile).
 import type { CacheEntry } from '../stores/store.js'
 import { isStrongEtag } from './etag.js'
+import { isStorableHeaderName } from './stored-response.js'
 
 // Bounds far above what any origin sends; past them the entry is not ours.
 const MAX_HEADER_FIELDS = 256
@@ -60,7 +61,7 @@ function isHeaderList(value: unknown): boolean {
   for (let i = 0; i < value.length; i += 2) {
     const name: unknown = value[i]
     const field: unknown = value[i + 1]
-    if (typeof name !== 'string' || !HEADER_NAME.test(name)) return false
+    if (typeof name !== 'string' || !HEADER_NAME.test(name) || !isStorableHeaderName(name)) return false
     if (typeof field !== 'string' || field.length > MAX_HEADER_VALUE || !FIELD_VALUE.test(field)) return false
   }
   return true

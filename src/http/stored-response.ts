@@ -35,6 +35,14 @@ const NOT_STORED = new Set([
   'etag',
 ])
 
+/**
+ * True for a header name a stored response may carry: what `responseMeta` keeps, and the ETag it
+ * adds. An entry with any other (framing, hop-by-hop, Set-Cookie) was not written by us.
+ */
+export function isStorableHeaderName(name: string): boolean {
+  return name === 'etag' || !NOT_STORED.has(name)
+}
+
 export function responseMeta(
   status: number,
   headers: Iterable<readonly [string, string]>,

@@ -44,6 +44,14 @@ const CORRUPTIONS: [string, (entry: CacheEntry) => unknown][] = [
     (e) => ({ ...e, meta: { ...meta(e), headers: ['x-a', 'b\r\nset-cookie: pwned=1'] } }),
   ],
   ['a header name that is not a token', (e) => ({ ...e, meta: { ...meta(e), headers: ['bad name', 'x'] } })],
+  // Headers cachefront never stores: framing beside the Content-Length a hit sends (desync behind a
+  // proxy), hop-by-hop, and a Set-Cookie that would be replayed to everyone.
+  ...['transfer-encoding', 'content-length', 'connection', 'set-cookie', 'age', 'cache-status'].map(
+    (name): [string, (entry: CacheEntry) => unknown] => [
+      `a stored ${name} header`,
+      (e) => ({ ...e, meta: { ...meta(e), headers: [...(meta(e).headers as string[]), name, 'chunked'] } }),
+    ],
+  ),
   ['a non-string header value', (e) => ({ ...e, meta: { ...meta(e), headers: ['x-a', { toString: () => 'x' }] } })],
   ['status as a string', (e) => ({ ...e, meta: { ...meta(e), status: '200' } })],
   ['status 99', (e) => ({ ...e, meta: { ...meta(e), status: 99 } })],
