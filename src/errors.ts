@@ -57,3 +57,10 @@ export function describe(value: unknown): string {
 export function badOption(name: string, expected: string, got: unknown): CacheOptionError {
   return new CacheOptionError(`cachefront: expected ${name} to be ${expected}, got ${describe(got)}`)
 }
+
+/** Rejects option names that are not known: a typo must not silently mean "default". */
+export function rejectUnknownOptions(options: object, known: ReadonlySet<string>, where: string): void {
+  for (const name of Object.keys(options)) {
+    if (!known.has(name)) throw badOption(`${where} options`, `one of ${[...known].join(', ')}`, name)
+  }
+}

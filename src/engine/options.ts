@@ -1,5 +1,5 @@
 // The options of createCache, declared once with their defaults, and validated at creation.
-import { badOption } from '../errors.js'
+import { badOption, rejectUnknownOptions } from '../errors.js'
 import type { CacheError } from '../errors.js'
 import { isStore, type Store } from '../stores/store.js'
 import { memoryStore } from '../stores/memory.js'
@@ -100,11 +100,9 @@ const KNOWN_OPTIONS = new Set<string>([
   'onError',
 ])
 
-/** Rejects option names that are not known: a typo must not silently mean "default". */
-export function rejectUnknownOptions(options: object, known: ReadonlySet<string>, where: string): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw badOption(`${where} options`, `one of ${[...known].join(', ')}`, name)
-  }
+/** The option as given, `null` included (it is then rejected), or the default when left out. */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value
 }
 
 /** A positive ttl: an entry that is never fresh would make every request a miss. */
@@ -130,26 +128,32 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw badOption('createCache onError', 'a function', options.onError)
   }
-  const threshold = options.circuitBreakerThreshold ?? CACHE_DEFAULTS.circuitBreakerThreshold
+  const threshold = orDefault(options.circuitBreakerThreshold, CACHE_DEFAULTS.circuitBreakerThreshold)
   if (!Number.isInteger(threshold) || threshold < 1) {
     throw badOption('createCache circuitBreakerThreshold', 'a whole number of 1 or more', threshold)
   }
-  const storeTimeout = parseDuration(options.storeTimeout ?? CACHE_DEFAULTS.storeTimeout, 'createCache storeTimeout')
+  const storeTimeout = parseDuration(
+    orDefault(options.storeTimeout, CACHE_DEFAULTS.storeTimeout),
+    'createCache storeTimeout',
+  )
   if (storeTimeout <= 0) throw badOption('createCache storeTimeout', 'a duration greater than 0', options.storeTimeout)
   return {
     store: options.store ?? memoryStore(),
-    ttl: parseTtl(options.ttl ?? CACHE_DEFAULTS.ttl, 'createCache ttl'),
+    ttl: parseTtl(orDefault(options.ttl, CACHE_DEFAULTS.ttl), 'createCache ttl'),
     staleWhileRevalidate: parseDuration(
-      options.staleWhileRevalidate ?? CACHE_DEFAULTS.staleWhileRevalidate,
+      orDefault(options.staleWhileRevalidate, CACHE_DEFAULTS.staleWhileRevalidate),
       'createCache staleWhileRevalidate',
     ),
-    staleIfError: parseDuration(options.staleIfError ?? CACHE_DEFAULTS.staleIfError, 'createCache staleIfError'),
+    staleIfError: parseDuration(
+      orDefault(options.staleIfError, CACHE_DEFAULTS.staleIfError),
+      'createCache staleIfError',
+    ),
     now: options.now ?? Date.now,
-    lockTimeout: parseTtl(options.lockTimeout ?? CACHE_DEFAULTS.lockTimeout, 'createCache lockTimeout'),
+    lockTimeout: parseTtl(orDefault(options.lockTimeout, CACHE_DEFAULTS.lockTimeout), 'createCache lockTimeout'),
     storeTimeout,
     circuitBreakerThreshold: threshold,
     circuitBreakerCooldown: parseDuration(
-      options.circuitBreakerCooldown ?? CACHE_DEFAULTS.circuitBreakerCooldown,
+      orDefault(options.circuitBreakerCooldown, CACHE_DEFAULTS.circuitBreakerCooldown),
       'createCache circuitBreakerCooldown',
     ),
     onError: options.onError,

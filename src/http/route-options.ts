@@ -3,9 +3,9 @@
 import type { Cache } from '../engine/cache.js'
 import { defaultCache } from '../engine/default-cache.js'
 import { parseByteSize, parseDuration, type ByteSize, type Duration } from '../engine/duration.js'
-import { parseTtl, rejectUnknownOptions } from '../engine/options.js'
+import { parseTtl } from '../engine/options.js'
 import { headerTable, type HeaderTable } from './header-scan.js'
-import { badOption } from '../errors.js'
+import { badOption, rejectUnknownOptions } from '../errors.js'
 import type { RequestView } from './request-view.js'
 
 /** Options of `cacheResponse(...)` (and of a Fastify route's `config.cache`). */

@@ -5,8 +5,8 @@ import { jsonCodec, type Codec } from '../codec.js'
 import type { Cache } from '../engine/cache.js'
 import { defaultCache } from '../engine/default-cache.js'
 import { parseDuration, type Duration } from '../engine/duration.js'
-import { parseTtl, rejectUnknownOptions } from '../engine/options.js'
-import { badOption } from '../errors.js'
+import { parseTtl } from '../engine/options.js'
+import { badOption, rejectUnknownOptions } from '../errors.js'
 
 /** Options of `memoize(fn, options)`. */
 export interface MemoizeOptions<Args extends unknown[] = unknown[], R = unknown> {

@@ -2,7 +2,7 @@
 // records in off-heap slabs (memory/slabs.ts), decoded once when first served (memory/record.ts).
 import { LRUCache } from 'lru-cache'
 import { parseByteSize, type ByteSize } from '../engine/duration.js'
-import { badOption } from '../errors.js'
+import { badOption, rejectUnknownOptions } from '../errors.js'
 import { LruIndex } from './memory/lru.js'
 import { readRecord, recordBound, recordHeader } from './memory/record.js'
 import { SlabArena } from './memory/slabs.js'
@@ -33,6 +33,8 @@ const ENTRY_INDEX_BYTES = 72
 const MAX_SLAB = 1 << 20
 const MIN_SLAB = 4 << 10
 
+const KNOWN_OPTIONS = new Set(['maxBytes'])
+
 export const MEMORY_STORE_DEFAULTS = { maxBytes: '64mb' } as const satisfies Required<MemoryStoreOptions>
 
 /** The memory store, with what the cache's stats need. */
@@ -44,7 +46,11 @@ export interface MemoryStore extends Store {
 /** Creates an in-process store: the default store, and the L1 of a tiered store. */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   if (typeof options !== 'object' || options === null) throw badOption('memoryStore options', 'an object', options)
-  const maxBytes = parseByteSize(options.maxBytes ?? MEMORY_STORE_DEFAULTS.maxBytes, 'memoryStore maxBytes')
+  rejectUnknownOptions(options, KNOWN_OPTIONS, 'memoryStore')
+  const maxBytes = parseByteSize(
+    options.maxBytes === undefined ? MEMORY_STORE_DEFAULTS.maxBytes : options.maxBytes,
+    'memoryStore maxBytes',
+  )
   if (maxBytes < 1) throw badOption('memoryStore maxBytes', 'at least 1 byte', options.maxBytes)
 
   const index = new LruIndex()

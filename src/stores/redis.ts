@@ -2,7 +2,7 @@
 // re-exported, the tiered store built on it. Loads no Redis client itself: you pass an ioredis one.
 import type { Cluster } from 'ioredis'
 import { parseByteSize, type ByteSize } from '../engine/duration.js'
-import { CacheError, badOption } from '../errors.js'
+import { CacheError, badOption, rejectUnknownOptions } from '../errors.js'
 import type { CacheEntry, FillLock, Store } from './store.js'
 import { Subscriber, busMessage } from './redis/bus.js'
 import { assertReady, commands, isRedisClient, type RedisClient } from './redis/client.js'
@@ -66,15 +66,13 @@ export interface RedisStore extends Store {
 /** Creates a store that keeps entries in Redis (or Valkey, or a Redis Cluster), shared by every process. */
 export function redisStore(options: RedisStoreOptions): RedisStore {
   if (typeof options !== 'object' || options === null) throw badOption('redisStore options', 'an object', options)
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw badOption('redisStore options', `one of ${[...KNOWN_OPTIONS].join(', ')}`, name)
-  }
+  rejectUnknownOptions(options, KNOWN_OPTIONS, 'redisStore')
   if (!isRedisClient(options.client)) {
     throw badOption('redisStore client', 'an ioredis client (new Redis(…) or new Redis.Cluster(…))', options.client)
   }
   const keys = keyLayout(options.prefix)
   const maxEntryBytes = parseByteSize(
-    options.maxEntryBytes ?? REDIS_STORE_DEFAULTS.maxEntryBytes,
+    options.maxEntryBytes === undefined ? REDIS_STORE_DEFAULTS.maxEntryBytes : options.maxEntryBytes,
     'redisStore maxEntryBytes',
   )
   if (maxEntryBytes < 64) throw badOption('redisStore maxEntryBytes', 'at least 64 bytes', options.maxEntryBytes)

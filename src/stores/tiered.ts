@@ -1,6 +1,6 @@
 // The tiered store: an in-process L1 (memory) in front of a Redis L2. Fresh L1 hits never touch
 // the network; the Redis bus drops L1 copies in every process when anything is invalidated.
-import { badOption } from '../errors.js'
+import { badOption, rejectUnknownOptions } from '../errors.js'
 import { isStore, type CacheEntry, type FillLock, type Store } from './store.js'
 import { REDIS_INTERNALS, type RedisInternals } from './redis/internals.js'
 import type { RedisStore } from './redis.js'
@@ -27,9 +27,7 @@ const KNOWN_OPTIONS = new Set(['l1', 'l2'])
 /** Creates a two-level store: memory L1 per process, Redis L2 shared, kept coherent by a pub/sub bus. */
 export function tieredStore(options: TieredStoreOptions): TieredStore {
   if (typeof options !== 'object' || options === null) throw badOption('tieredStore options', 'an object', options)
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw badOption('tieredStore options', 'one of l1, l2', name)
-  }
+  rejectUnknownOptions(options, KNOWN_OPTIONS, 'tieredStore')
   if (!isStore(options.l1)) throw badOption('tieredStore l1', 'a Store such as memoryStore()', options.l1)
   const l2Internals = (options.l2 as Partial<RedisStore> | undefined)?.[REDIS_INTERNALS]
   if (!isStore(options.l2) || l2Internals === undefined) {

@@ -19,6 +19,9 @@ describe('bad options fail at creation with a typed error', () => {
     ['a negative staleIfError', { staleIfError: '-5s' }],
     ['a clock that is not a function', { now: 5 }],
     ['a misspelt option', { tll: '1m' }],
+    ['a null ttl (only a left-out option means the default)', { ttl: null }],
+    ['a null staleIfError', { staleIfError: null }],
+    ['a null circuitBreakerThreshold', { circuitBreakerThreshold: null }],
   ])('rejects %s', (_, options) => {
     const create = () => createCache(options as never)
     expect(create).toThrow(TypeError)
@@ -35,6 +38,11 @@ describe('bad options fail at creation with a typed error', () => {
   it('rejects a bad memory store size', () => {
     expect(() => memoryStore({ maxBytes: '64 parsecs' as never })).toThrow(/maxBytes/)
     expect(() => memoryStore({ maxBytes: -1 })).toThrow(CacheOptionError)
+    expect(() => memoryStore({ maxBytes: null as never })).toThrow(CacheOptionError)
+  })
+
+  it('rejects a misspelt memory store option rather than giving the default store', () => {
+    expect(() => memoryStore({ maxbytes: 5 } as never)).toThrow(/expected memoryStore options to be one of maxBytes/)
   })
 })
 
