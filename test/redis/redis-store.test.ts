@@ -8,7 +8,7 @@ import { redisStore, tieredStore, type RedisStore } from '../../src/stores/redis
 import { makeEntry, until } from '../stores/store-contract.js'
 import { connectClient, describeRedis, randomPrefix } from './helpers.js'
 
-const MAGIC = Buffer.from('CFR\x01', 'latin1')
+const MAGIC = Buffer.from('CFR\x02', 'latin1')
 
 function frame(header: string, body = Buffer.from('body'), magic = MAGIC): Buffer {
   const json = Buffer.from(header)
@@ -17,7 +17,7 @@ function frame(header: string, body = Buffer.from('body'), magic = MAGIC): Buffe
   return Buffer.concat([magic, length, json, body])
 }
 
-const GOOD_HEADER = '{"t":60000,"f":1000,"s":1000,"e":1000,"g":[],"v":[],"m":{}}'
+const GOOD_HEADER = '{"t":60000,"f":1000,"s":1000,"e":1000,"g":[],"v":[],"m":{},"b":4}'
 
 describeRedis('redisStore', () => {
   let client: Redis
@@ -66,6 +66,13 @@ describeRedis('redisStore', () => {
     ['another type', (key) => client.hset(key, 'f', 'v').then(() => client.pexpire(key, 60_000))],
     ['a bad magic', (key) => client.set(key, frame(GOOD_HEADER, undefined, Buffer.from('CFR\x09')), 'PX', 60_000)],
     ['a truncated header', (key) => client.set(key, frame(GOOD_HEADER).subarray(0, 20), 'PX', 60_000)],
+    ['a body cut short', (key) => client.set(key, frame(GOOD_HEADER, Buffer.from('bod')), 'PX', 60_000)],
+    ['a body longer than written', (key) => client.set(key, frame(GOOD_HEADER, Buffer.from('bodyx')), 'PX', 60_000)],
+    [
+      'the previous format (no body length)',
+      (key) =>
+        client.set(key, frame(GOOD_HEADER.replace(',"b":4', ''), undefined, Buffer.from('CFR\x01')), 'PX', 60_000),
+    ],
     ['a header that is not JSON', (key) => client.set(key, frame('{"t":6'), 'PX', 60_000)],
     [
       'a __proto__ key',

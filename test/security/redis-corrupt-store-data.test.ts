@@ -44,6 +44,7 @@ const RAW: [string, Buffer][] = [
   ['random garbage', Buffer.from('\x00\xff garbage \x13\x37')],
   ['an empty value', Buffer.alloc(0)],
   ['a truncated entry', valid.subarray(0, valid.length - 40)],
+  ['an entry whose body is cut short', valid.subarray(0, valid.length - 2)],
   ['only the prefix', valid.subarray(0, 8)],
   ['a header length past the end', Buffer.concat([header(1 << 30), Buffer.from('{}')])],
   ['another format version', Buffer.concat([Buffer.from([0x43, 0x46, 0x52, 0x63]), valid.subarray(4)])],

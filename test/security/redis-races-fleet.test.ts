@@ -139,8 +139,8 @@ describeRedis('redis races: fleet', () => {
     const withVersion = (version: number): Buffer =>
       Buffer.concat([MAGIC.subarray(0, 3), Buffer.from([version]), current.subarray(4)])
     const FOREIGN: [string, (client: Redis, key: string) => Promise<unknown>][] = [
-      ['a newer format version', (client, key) => client.set(key, withVersion(2), 'PX', MINUTES)],
-      ['an older format version', (client, key) => client.set(key, withVersion(0), 'PX', MINUTES)],
+      ['a newer format version', (client, key) => client.set(key, withVersion(MAGIC[3]! + 1), 'PX', MINUTES)],
+      ['an older format version', (client, key) => client.set(key, withVersion(MAGIC[3]! - 1), 'PX', MINUTES)],
       ['this format with another metadata layout', (client, key) => client.set(key, encodeEntry(entry, MINUTES))],
       [
         'a hash (another key layout)',

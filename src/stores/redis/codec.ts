@@ -1,17 +1,18 @@
 // The on-wire format of an entry in Redis: magic + format version, a small JSON header, raw body.
+// Format 2 added the body's length to the header: a value cut short is refused, never served short.
 // Times are stored as durations relative to the write, so no two hosts' clocks are compared.
 import { CacheError } from '../../errors.js'
 import type { CacheEntry, EntryMeta } from '../store.js'
 
 /** 'C' 'F' 'R' then the format version: a reader refuses anything it was not written for. */
-export const MAGIC = Buffer.from([0x43, 0x46, 0x52, 0x01])
+export const MAGIC = Buffer.from([0x43, 0x46, 0x52, 0x02])
 /** Magic (4 bytes) + header length (u32 big-endian). */
 export const PREFIX_BYTES = 8
 // A header is tags and response headers: a megabyte is far past any real one, and bounds the parse.
 const MAX_HEADER_BYTES = 1024 * 1024
 // Keys that could reach an object's prototype if a consumer ever merged the parsed metadata.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-const HEADER_FIELDS = new Set(['t', 'f', 's', 'e', 'g', 'v', 'm'])
+const HEADER_FIELDS = new Set(['t', 'f', 's', 'e', 'g', 'v', 'm', 'b'])
 
 /** The JSON header. `t` is the TTL the entry was written with; `f`/`s`/`e` are offsets from storedAt. */
 export interface WireHeader {
@@ -23,6 +24,8 @@ export interface WireHeader {
   readonly g: readonly string[]
   readonly v: readonly number[]
   readonly m: EntryMeta
+  /** The body's length in bytes. */
+  readonly b: number
 }
 
 export function encodeEntry(entry: CacheEntry, ttlMs: number): Buffer {
@@ -34,6 +37,7 @@ export function encodeEntry(entry: CacheEntry, ttlMs: number): Buffer {
     g: entry.tags,
     v: entry.tagVersions,
     m: entry.meta,
+    b: entry.body.byteLength,
   }
   const json = Buffer.from(JSON.stringify(header), 'utf8')
   const out = Buffer.allocUnsafe(PREFIX_BYTES + json.length + entry.body.byteLength)
@@ -76,6 +80,7 @@ export function decodeValue(bytes: Uint8Array, remainingMs: number, memo?: Decod
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + PREFIX_BYTES, headerBytes).toString('utf8')
   const header = parseHeader(text)
   const bodyBytes = bytes.byteLength - PREFIX_BYTES - headerBytes
+  if (bodyBytes !== header.b) throw bad('body length does not match')
   // A copy: a view of `bytes` would pin the client's whole socket chunk (other replies too) for as
   // long as the entry lives, e.g. in a tiered store's L1, where it is accounted by body size only.
   if (key === undefined || memo === undefined || bytes.byteLength > MEMO_MAX_VALUE_BYTES) {
@@ -160,7 +165,7 @@ function parseHeader(text: string): WireHeader {
   refuseForbiddenKeys(parsed)
   if (!isPlainObject(parsed)) throw bad('header is not an object')
   for (const field of Object.keys(parsed)) if (!HEADER_FIELDS.has(field)) throw bad(`unknown header field ${field}`)
-  const { t, f, s, e, g, v, m } = parsed
+  const { t, f, s, e, g, v, m, b } = parsed
   if (!(typeof t === 'number' && Number.isSafeInteger(t) && t > 0)) throw bad('bad ttl')
   for (const offset of [f, s, e])
     if (!(typeof offset === 'number' && Number.isFinite(offset) && offset >= 0)) throw bad('bad times')
@@ -170,7 +175,9 @@ function parseHeader(text: string): WireHeader {
     throw bad('bad tag versions')
   }
   if (!isPlainObject(m)) throw bad('bad meta')
-  return { t, f: f as number, s: s as number, e: e as number, g: g as string[], v: v as number[], m: m as EntryMeta }
+  if (!(typeof b === 'number' && Number.isSafeInteger(b) && b >= 0)) throw bad('bad body length')
+  const times = { f: f as number, s: s as number, e: e as number }
+  return { t, ...times, g: g as string[], v: v as number[], m: m as EntryMeta, b }
 }
 
 // What the reviver did, without a call per value: every object key of the parsed tree, at any

@@ -28,7 +28,7 @@ if kind ~= 'string' then return corrupt() end
 local size = redis.call('STRLEN', KEYS[1])
 if size > tonumber(ARGV[2]) or size < 8 then return corrupt() end
 local value = redis.call('GET', KEYS[1])
-if string.sub(value, 1, 4) ~= 'CFR\\1' then return corrupt() end
+if string.sub(value, 1, 4) ~= 'CFR\\2' then return corrupt() end
 local b1, b2, b3, b4 = string.byte(value, 5, 8)
 local headerLength = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
 if 8 + headerLength > size then return corrupt() end
