@@ -26,6 +26,8 @@ export interface InvalidateTarget {
 
 // Hit-for-pass bounds: an uncacheable key is remembered for at most its ttl and two minutes,
 // and at most this many keys (least recently marked forgotten first).
+// How long invalidate and clear wait for a store that does not answer before they fail.
+const DIRECT_TIMEOUT_MS = 2_000
 const MAX_PASS_MS = 120_000
 const MAX_PASS_KEYS = 10_000
 
@@ -160,11 +162,19 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   // Invalidation is an explicit request: a store failure is thrown to the caller, not absorbed.
+  // A store that never answers fails it too, after DIRECT_TIMEOUT_MS (or storeTimeout if longer).
   async function direct(operation: string, run: () => MaybePromise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const limit = Math.max(DIRECT_TIMEOUT_MS, config.storeTimeout)
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit)
+    })
     try {
-      await run()
+      await Promise.race([run(), silence])
     } catch (error) {
       throw new CacheError('E_STORE_ERROR', `cachefront: ${store.name} store ${operation} failed`, { cause: error })
+    } finally {
+      clearTimeout(timer)
     }
   }
 

@@ -11,6 +11,9 @@ import { RELEASE, runScript } from './scripts.js'
 // it starts fast, backs off, and never waits longer than this between checks.
 const FIRST_POLL_MS = 20
 const MAX_POLL_MS = 500
+// A poll unanswered this long: the link is gone in all but name (a frozen connection still reads
+// 'ready'), and a waiter stops waiting, as when the link drops, rather than sit out the lock.
+const POLL_ANSWER_MS = 250
 
 export async function acquireFillLock(
   client: Commands,
@@ -48,11 +51,13 @@ export function waitForFill(
     if (client.status !== 'ready') return resolve()
     let settled = false
     let pollTimer: NodeJS.Timeout | undefined
+    let answerTimer: NodeJS.Timeout | undefined
     const finish = (): void => {
       if (settled) return
       settled = true
       clearTimeout(deadline)
       clearTimeout(pollTimer)
+      clearTimeout(answerTimer)
       stopListening()
       resolve()
     }
@@ -62,7 +67,10 @@ export function waitForFill(
     const check = (delay: number): void => {
       if (settled) return
       if (client.status !== 'ready') return finish()
+      answerTimer = setTimeout(finish, POLL_ANSWER_MS)
       client.call('exists', [keys.lock(key)]).then((exists) => {
+        clearTimeout(answerTimer)
+        if (settled) return
         if (exists === 0) return finish()
         pollTimer = setTimeout(() => check(Math.min(delay * 2, MAX_POLL_MS)), delay)
       }, finish)
