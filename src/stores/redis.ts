@@ -10,7 +10,7 @@ import { DecodeMemo, type DecodedEntry, decodeValue, encodeEntry, rebase, type S
 import { REDIS_INTERNALS, type RedisInternals } from './redis/internals.js'
 import { keyLayout } from './redis/keys.js'
 import { acquireFillLock, waitForFill } from './redis/lock.js'
-import { DELETE, INVALIDATE, READ, READ_CORRUPT, READ_HIT, WRITE, runScript } from './redis/scripts.js'
+import { DELETE, INVALIDATE, READ, READ_CORRUPT, READ_HIT, TAG_VERSIONS, WRITE, runScript } from './redis/scripts.js'
 
 export { tieredStore, type TieredStore, type TieredStoreOptions } from './tiered.js'
 export type { RedisClient } from './redis/client.js'
@@ -186,12 +186,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async tagVersions(tags) {
       if (tags.length === 0) return []
       assertReady(client)
-      const reply = await client.call('mget', tags.map(keys.tag))
-      if (!Array.isArray(reply) || reply.length !== tags.length) throw new Error('unexpected MGET reply')
-      return reply.map((value: unknown) => {
-        if (value === null) return 0
-        const version = Number(value)
-        if (typeof value !== 'string' || !Number.isSafeInteger(version) || version < 0) {
+      const reply = await runScript(client, TAG_VERSIONS, tags.map(keys.tag), [
+        keys.busChannel,
+        busMessage({ kind: 'tags', tags }),
+      ])
+      if (!Array.isArray(reply) || reply.length !== tags.length) throw new Error('unexpected TAG_VERSIONS reply')
+      return reply.map((version: unknown) => {
+        if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
           throw new CacheError('E_BAD_STORE_DATA', 'cachefront: a redis tag version is not a number')
         }
         return version

@@ -94,5 +94,29 @@ describeRedis('redis: corrupt store data', () => {
       const left = await client.getBuffer(entryKey)
       expect(left === null || !left.equals(bytes)).toBe(true)
     })
+
+    // A tag key holding another app's data (a hash, a string that is not a count) must not leave
+    // every route with that tag uncacheable, an error on each request: it is repaired on the next
+    // fill, as an invalidation of the tag, and what was stored under it before is not current.
+    it.each([
+      ['a hash', (key: string) => client.del(key).then(() => client.hset(key, 'f', 'v'))],
+      ['a string that is not a count', (key: string) => client.set(key, 'v2-format:abc')],
+    ])('%s under a tag key: the tag is repaired and the route cacheable again', async (_, write) => {
+      const prefix = randomPrefix('security-corrupt-tag')
+      const errors: CacheError[] = []
+      const onError = (error: CacheError): void => void errors.push(error)
+      const app = await open(adapter, (_request, call) => ({ body: `origin ${call}` }), {
+        cache: { store: redisStore({ client, prefix, onError }), onError, now: Date.now },
+        route: { tags: ['t1'] },
+      })
+      expect((await app.send('/data')).body).toBe('origin 1')
+      expect((await app.send('/data')).body).toBe('origin 1')
+      await write(`cachefront:{${prefix}}:t:t1`)
+      expect((await app.send('/data')).body).toBe('origin 2')
+      expect((await app.send('/data')).body).toBe('origin 2')
+      expect((await app.send('/data')).header('cache-status')).toMatch(/; hit/)
+      expect(app.calls()).toBe(2)
+      expect(errors).toEqual([])
+    })
   })
 })

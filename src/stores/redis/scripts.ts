@@ -38,7 +38,12 @@ if not ok or type(header) ~= 'table' or type(header.g) ~= 'table' or type(header
 end
 for i, tag in ipairs(header.g) do
   if type(tag) ~= 'string' or type(header.v[i]) ~= 'number' then return corrupt() end
-  local current = tonumber(redis.call('GET', ARGV[1] .. tag) or '0')
+  -- Foreign data under the tag key (a hash, not a count) matches no version: the entry is not
+  -- current, and the next fill's TAG_VERSIONS repairs the key.
+  local raw = redis.pcall('GET', ARGV[1] .. tag)
+  local current = 0
+  if type(raw) == 'table' then current = -1
+  elseif raw then current = tonumber(string.match(raw, '^%d+$') or '-1') end
   if current ~= header.v[i] then
     -- Tag versions only grow: an entry filled under an older one can never be current again.
     redis.call('DEL', KEYS[1])
@@ -99,6 +104,33 @@ for i = 1, #KEYS do
 end
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return #KEYS
+`)
+
+// KEYS tag version keys. ARGV[1] bus channel, ARGV[2] bus message. The current version of each
+// tag (0 for none). Foreign data under a tag key is repaired as INVALIDATE does, replaced by the
+// server's time in ms (above any count, so nothing filled before is current), and announced on
+// the bus: otherwise no fill of a route with that tag could ever be stored.
+export const TAG_VERSIONS = script(`
+local versions = {}
+local repaired = false
+for i = 1, #KEYS do
+  local kind = redis.call('TYPE', KEYS[i])['ok']
+  local raw = kind == 'string' and redis.call('GET', KEYS[i])
+  if kind == 'none' then
+    versions[i] = 0
+  elseif raw and #raw <= 15 and string.match(raw, '^%d+$') then
+    versions[i] = tonumber(raw)
+  else
+    local now = redis.call('TIME')
+    local version = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+    redis.call('DEL', KEYS[i])
+    redis.call('SET', KEYS[i], tostring(version))
+    versions[i] = version
+    repaired = true
+  end
+end
+if repaired then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+return versions
 `)
 
 type Arg = string | Buffer | number
