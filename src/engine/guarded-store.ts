@@ -29,6 +29,11 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
   let failures = 0
   let openUntil = 0
   let probing = false
+  // After a call times out, the store is not asked again for one more soft timeout (wall clock):
+  // the next store calls of the same request (tag versions, the fill lock) answer their fallback
+  // at once, so that a slow store adds about one soft timeout to a request, not one per call.
+  let quietUntil = 0
+  const quiet = (): boolean => quietUntil !== 0 && performance.now() < quietUntil
 
   function fail(operation: string, error: unknown): void {
     failures++
@@ -51,6 +56,7 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
       const timer = setTimeout(() => {
         timedOut = true
         probing = false
+        quietUntil = performance.now() + options.timeoutMs
         fail(
           operation,
           new CacheError(
@@ -86,6 +92,7 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
       return openUntil !== 0 && options.now() < openUntil
     },
     call(operation, run, fallback) {
+      if (quiet()) return fallback
       if (openUntil !== 0) {
         // Open: skip the store until the cooldown ends, then let one probe through at a time.
         if (options.now() < openUntil || probing) return fallback
@@ -102,6 +109,7 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
       return settle(operation, result, fallback)
     },
     get(key, now) {
+      if (quiet()) return undefined
       if (openUntil !== 0) {
         if (options.now() < openUntil || probing) return undefined
         probing = true

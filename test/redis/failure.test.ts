@@ -140,9 +140,10 @@ describeRedis('when Redis fails', () => {
         `p99 ${slowed.p99.toFixed(1)} ms (baseline ${baseline.p99.toFixed(1)}), max ${slowed.max.toFixed(1)} ms`,
     )
     expect(slowed.failed).toBe(0)
-    // A miss makes at most four sequential store calls (read, tag versions, lock, re-read), each cut
-    // at the soft timeout; once the circuit opens, the slow store is not called at all.
-    expect(slowed.max).toBeLessThan(4 * STORE_TIMEOUT + 250)
+    // A miss makes up to four sequential store calls (read, tag versions, lock, re-read), but once
+    // one is cut at the soft timeout the store is left alone for another, so a request pays about
+    // one; once the circuit opens, the slow store is not called at all.
+    expect(slowed.max).toBeLessThan(2 * STORE_TIMEOUT + 150)
     expect(slowed.p50).toBeLessThan(baseline.p50 + STORE_TIMEOUT)
   })
 })
