@@ -10,22 +10,7 @@ import { markerMeta, responseMeta, type ResponseMeta } from './stored-response.j
 
 const EMPTY = new Uint8Array(0)
 
-export function commitResponse(
-  cache: Cache,
-  fill: Fill,
-  key: string,
-  plan: FillPlan,
-  route: RoutePlan,
-  request: RequestView,
-  status: number,
-  headers: Iterable<readonly [string, string]>,
-  varyHeader: string | undefined,
-  body: Uint8Array,
-): CacheEntry {
-  return responseCommit(cache, fill, key, plan, route, request, status, headers, varyHeader, body).commit()
-}
-
-/** The meta an origin response would be stored with, and what stores it (see `commitResponse`). */
+/** The meta an origin response would be stored with, and what stores it. */
 export interface ResponseCommit {
   readonly meta: ResponseMeta
   commit(): CacheEntry

@@ -5,7 +5,7 @@ import { EntryState, entryState, ttlSeconds, usableOnError } from '../engine/fre
 import { CacheError } from '../errors.js'
 import type { CacheEntry, EntryMeta, MaybePromise } from '../stores/store.js'
 import { COLLAPSED_STATUS, forwardStatus, hitStatus, staleHitStatus, staleOnErrorStatus } from './cache-status.js'
-import { commitResponse, responseCommit } from './commit.js'
+import { responseCommit, type ResponseCommit } from './commit.js'
 import { usableFilledEntry } from './filled-entry.js'
 import { fillPlan, lookup, routeKey, sameVariant } from './lookup.js'
 import { nodeFacts, nodeHeaderPairs, storedVary, type NodeHeaders } from './node-headers.js'
@@ -274,6 +274,19 @@ function originFill(
     settled = true
     return true
   }
+  const pendingCommit = (body: Uint8Array): ResponseCommit =>
+    responseCommit(
+      cache,
+      leader,
+      key,
+      plan,
+      route,
+      request,
+      status,
+      nodeHeaderPairs(headers),
+      storedVary(headers),
+      body,
+    )
   return {
     head(finalStatus, finalHeaders) {
       status = finalStatus
@@ -301,34 +314,11 @@ function originFill(
     },
     complete(body) {
       if (!settle()) return undefined
-      const entry = commitResponse(
-        cache,
-        leader,
-        key,
-        plan,
-        route,
-        request,
-        status,
-        nodeHeaderPairs(headers),
-        storedVary(headers),
-        body,
-      )
-      return { entry, cacheStatus: forwardStatus(fwd, true) }
+      return { entry: pendingCommit(body).commit(), cacheStatus: forwardStatus(fwd, true) }
     },
     completeAfterHead(body, sendHead) {
       if (!settle()) return undefined
-      const pending = responseCommit(
-        cache,
-        leader,
-        key,
-        plan,
-        route,
-        request,
-        status,
-        nodeHeaderPairs(headers),
-        storedVary(headers),
-        body,
-      )
+      const pending = pendingCommit(body)
       const cacheStatus = forwardStatus(fwd, true)
       const notStoredStatus = (sent: NodeHeaders): string | undefined => {
         const notStored = responseNotStored(route, nodeFacts(status, sent))
