@@ -24,10 +24,10 @@ export interface InvalidateTarget {
   paths?: readonly string[]
 }
 
-// Hit-for-pass bounds: an uncacheable key is remembered for at most its ttl and two minutes,
-// and at most this many keys (least recently marked forgotten first).
 // How long invalidate and clear wait for a store that does not answer before they fail.
 const DIRECT_TIMEOUT_MS = 2_000
+// Hit-for-pass bounds: an uncacheable key is remembered for at most its ttl and two minutes,
+// and at most this many keys (least recently marked forgotten first).
 const MAX_PASS_MS = 120_000
 const MAX_PASS_KEYS = 10_000
 
