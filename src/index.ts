@@ -1,5 +1,6 @@
 // The public API of the root export `cachefront`.
 export { createCache, WAIT_TIMED_OUT } from './engine/cache.js'
+export { defaultCache } from './engine/default-cache.js'
 export type { Cache, Fill, FillPlan, InvalidateTarget } from './engine/cache.js'
 export { CACHE_DEFAULTS } from './engine/options.js'
 export type { CacheOptions } from './engine/options.js'

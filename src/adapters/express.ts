@@ -1,6 +1,7 @@
 // cachefront/express: route middleware for Express; translation only, the flow is src/http/node-flow.
 import type { IncomingMessage } from 'node:http'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { CacheError } from '../errors.js'
 import { CACHE_STATUS_HEADER } from '../http/cache-status.js'
 import { captureResponse, clientDownstream } from '../http/node-capture.js'
 import { startRequest, type OriginFill, type RequestStart } from '../http/request-flow.js'
@@ -37,7 +38,14 @@ export function cacheResponse(options: RouteOptions = {}): RequestHandler {
       req.originalUrl,
       req.headers,
       (synthetic) => refreshing.set(synthetic, fill),
-      () => fill.abandon(),
+      (error) => {
+        // A handler's throw falls through the refresh's stack to here, never to a client.
+        if (error === undefined) return fill.abandon()
+        fill.fail()
+        cache.reportError(
+          new CacheError('E_REFRESH_FAILED', 'cachefront: a background refresh failed', { cause: error }),
+        )
+      },
       connectionScheme(req.socket) === 'https',
     )
   }

@@ -1,7 +1,7 @@
 // The engine: reads, single-flight fills, invalidation and stats, generic over the stored bytes.
 // It knows nothing of HTTP; the http layer and memoize decide what to store and how to serve it.
 import { LRUCache } from 'lru-cache'
-import { CacheError, badOption } from '../errors.js'
+import { CacheError, badOption, rejectUnknownOptions } from '../errors.js'
 import type { CacheEntry, MaybePromise, Store } from '../stores/store.js'
 import type { Clock } from './clock.js'
 import { isCacheEntry } from './entry-check.js'
@@ -24,6 +24,7 @@ export interface InvalidateTarget {
   paths?: readonly string[]
 }
 
+const INVALIDATE_FIELDS = new Set(['tags', 'paths', 'keys'])
 // How long invalidate and clear wait for a store that does not answer before they fail.
 const DIRECT_TIMEOUT_MS = 2_000
 // Hit-for-pass bounds: an uncacheable key is remembered for at most its ttl and two minutes,
@@ -145,6 +146,8 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   async function invalidate(target: InvalidateTarget): Promise<void> {
+    // A misspelt field (`path` for `paths`) would invalidate nothing, silently.
+    if (typeof target === 'object' && target !== null) rejectUnknownOptions(target, INVALIDATE_FIELDS, 'invalidate')
     const keys = stringList(target?.keys, 'invalidate keys')
     // A key's own tag reaches what its fills stored under other keys (Vary variants); the delete
     // still drops the entry at once and, on a shared store, fences out a fill holding its lock.

@@ -303,6 +303,9 @@ function originFill(
         if (background) {
           settle()
           leader.abandon('failed')
+          // Frameworks turn a handler's throw into a 5xx answer: either way the refresh failed, and
+          // an origin that is down must not stay invisible while the stale entry is served.
+          cache.reportError(new CacheError('E_REFRESH_FAILED', `cachefront: a background refresh got status ${status}`))
           return { kind: 'pass', cacheStatus: forwardStatus(fwd, false, 'status') }
         }
       }
