@@ -33,7 +33,16 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
   // the next store calls of the same request (tag versions, the fill lock) answer their fallback
   // at once, so that a slow store adds about one soft timeout to a request, not one per call.
   let quietUntil = 0
-  const quiet = (): boolean => quietUntil !== 0 && performance.now() < quietUntil
+
+  /** True while the store is left alone after a timeout; the call skipped counts as a failure. */
+  function quiet(): boolean {
+    if (quietUntil === 0 || performance.now() >= quietUntil) return false
+    // Counted as the failure it stands in for (reported once, by the timeout that began the
+    // window), so that the breaker opens after as many store calls as it would without it.
+    failures++
+    if (openUntil === 0 && failures >= options.failureThreshold) openUntil = options.now() + options.cooldownMs
+    return true
+  }
 
   function fail(operation: string, error: unknown): void {
     failures++

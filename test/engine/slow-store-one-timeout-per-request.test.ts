@@ -57,3 +57,23 @@ it('asks a silent store once per cold request, and answers after one soft timeou
   expect(await (await next).text()).toBe('run 2')
   expect(store.calls).toEqual(['get', 'get'])
 })
+
+it('counts the calls it skipped as failures, so the breaker opens as soon as it would have', async () => {
+  vi.useFakeTimers()
+  const store = silencingStore()
+  const cache = createCache({ store, storeTimeout: 50, circuitBreakerThreshold: 2, circuitBreakerCooldown: '5s' })
+  const handler = cacheResponse(() => new Response('origin'), { cache, tags: ['t'] })
+  store.silent = true
+  const first = handler(new Request('http://app.test/a'))
+  await vi.advanceTimersByTimeAsync(50)
+  await first
+  // The read timed out and the tag versions were skipped: two failures, as two timeouts were
+  // before the quiet window, and the circuit is open.
+  await vi.advanceTimersByTimeAsync(100)
+  let answered = false
+  const second = Promise.resolve(handler(new Request('http://app.test/b'))).then(() => (answered = true))
+  await vi.advanceTimersByTimeAsync(0)
+  expect(answered).toBe(true)
+  await second
+  expect(store.calls).toEqual(['get'])
+})
