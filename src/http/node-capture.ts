@@ -138,10 +138,18 @@ export function captureResponse(
     // The head goes out before the entry is stored: layers that wrapped writeHead before us (a
     // session adding its Set-Cookie as the head is written) add their headers only then.
     let sent: EntryAnswer | undefined
-    fill.completeAfterHead(body, (answer, notStoredStatus) => {
-      sent = entryAnswer(answer.entry, request, answer.cacheStatus, now())
-      return sendHead(this, downstream, sent, notStoredStatus)
-    })
+    try {
+      fill.completeAfterHead(body, (answer, notStoredStatus) => {
+        sent = entryAnswer(answer.entry, request, answer.cacheStatus, now())
+        return sendHead(this, downstream, sent, notStoredStatus)
+      })
+    } catch (error) {
+      // A layer threw as the head went out: nothing was stored. Whatever answers the error (the
+      // framework's error handler) writes through untouched, without this answer's headers.
+      if (!this.headersSent) for (const name of this.getHeaderNames()) this.removeHeader(name)
+      mode = 'pass'
+      throw error
+    }
     if (sent !== undefined) downstream.end(sent.body, callback)
     else {
       // The fill was let go (the client left): nothing was stored, the body goes out as it came.

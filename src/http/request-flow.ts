@@ -327,10 +327,18 @@ function originFill(
         const notStored = responseNotStored(route, nodeFacts(status, sent))
         return notStored === undefined ? undefined : forwardStatus(fwd, false, notStored)
       }
-      const sent = sendHead(
-        { entry: provisionalEntry(cache.now(), plan, pending.meta, body), cacheStatus },
-        notStoredStatus,
-      )
+      let sent: NodeHeaders
+      try {
+        sent = sendHead(
+          { entry: provisionalEntry(cache.now(), plan, pending.meta, body), cacheStatus },
+          notStoredStatus,
+        )
+      } catch (error) {
+        // A layer on the way out threw (a writeHead wrapper, a bad header): nothing is stored, and
+        // the key is let go at once rather than held from its waiters until lockTimeout.
+        leader.abandon()
+        throw error
+      }
       const notStored = responseNotStored(route, nodeFacts(status, sent))
       if (notStored !== undefined) {
         leader.abandon(abandonReason(notStored, status))

@@ -190,6 +190,42 @@ describe('express adapter', () => {
     },
   )
 
+  it('lets the key go at once, and the error be answered, when a layer throws as the head goes out', async () => {
+    const app = express()
+    // A layer before the cache whose head listener throws for some requests (a buggy logger, an
+    // invalid header value), once, as on-headers calls its listeners.
+    app.use((req, res, next) => {
+      const writeHead = res.writeHead
+      let fired = false
+      res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
+        if (!fired && req.get('x-boom') !== undefined) {
+          fired = true
+          throw new Error('listener failed')
+        }
+        return writeHead.apply(this, args)
+      } as typeof writeHead
+      next()
+    })
+    let calls = 0
+    app.get('/page', cacheResponse({ cache: createCache({ lockTimeout: '10s' }) }), (_req, res) => {
+      calls++
+      res.send('body')
+    })
+    app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).end('error')
+    })
+    const s = await start(app)
+    const failed = await s.get('/page', { headers: { 'x-boom': '1' } })
+    expect(failed.status).toBe(500)
+    expect(failed.headers.get('etag')).toBeNull()
+    await failed.text()
+    const started = performance.now()
+    const next = await s.get('/page')
+    expect(await next.text()).toBe('body')
+    expect(performance.now() - started).toBeLessThan(2_000)
+    expect(calls).toBe(2)
+  })
+
   it('bypasses the cache for requests with Authorization', async () => {
     const app = express()
     let calls = 0
