@@ -49,7 +49,7 @@ describeRedis('redisStore', () => {
       makeEntry(now, { body: Buffer.from('<p>raw</p>'), tags: ['t'], tagVersions: [0] }),
       60_000,
     )
-    const key = `cachefront:{${prefix}}:e:/page?q=1`
+    const key = `cachefront:{${prefix}}:e2:/page?q=1`
     const raw = (await client.getBuffer(key))!
     expect(raw.subarray(0, 4)).toEqual(MAGIC)
     const headerLength = raw.readUInt32BE(4)
@@ -94,7 +94,7 @@ describeRedis('redisStore', () => {
   for (const [what, write] of corrupt) {
     it(`answers a miss for ${what}, deletes the key, and reports it`, async () => {
       fresh()
-      const key = `cachefront:{${prefix}}:e:bad`
+      const key = `cachefront:{${prefix}}:e2:bad`
       await write(key)
       expect(await store.get('bad', Date.now())).toBeUndefined()
       expect(await client.exists(key)).toBe(0)
@@ -104,7 +104,7 @@ describeRedis('redisStore', () => {
 
   it('reads a well-formed entry written by hand (the format is the contract)', async () => {
     fresh()
-    await client.set(`cachefront:{${prefix}}:e:ok`, frame(GOOD_HEADER), 'PX', 60_000)
+    await client.set(`cachefront:{${prefix}}:e2:ok`, frame(GOOD_HEADER), 'PX', 60_000)
     const entry = (await store.get('ok', 1_000_000))!
     expect(Buffer.from(entry.body).toString()).toBe('body')
     expect(entry.freshUntil - entry.storedAt).toBe(1000)
@@ -130,7 +130,7 @@ describeRedis('redisStore', () => {
   it('does not store an entry larger than maxEntryBytes', async () => {
     fresh()
     await store.set('big', makeEntry(Date.now(), { body: new Uint8Array(2048) }), 60_000)
-    expect(await client.exists(`cachefront:{${prefix}}:e:big`)).toBe(0)
+    expect(await client.exists(`cachefront:{${prefix}}:e2:big`)).toBe(0)
   })
 
   it('fails fast, without queueing, when the connection is not ready', async () => {

@@ -81,7 +81,7 @@ describeRedis('redis: corrupt store data', () => {
       const app = await open(adapter, (_request, call) => ({ body: `origin ${call}` }), {
         cache: { store: redisStore({ client, prefix, onError }), onError, now: Date.now },
       })
-      const entryKey = `cachefront:{${prefix}}:e:${DEFAULT_HOST}/data`
+      const entryKey = `cachefront:{${prefix}}:e2:${DEFAULT_HOST}/data`
       await client.set(entryKey, bytes, 'PX', 60_000)
       const answer = await app.send('/data')
       expect(answer.status).toBe(200)

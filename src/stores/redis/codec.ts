@@ -4,8 +4,10 @@
 import { CacheError } from '../../errors.js'
 import type { CacheEntry, EntryMeta } from '../store.js'
 
+/** The on-wire format: entries of each format also live under keys of their own (keys.ts). */
+export const FORMAT_VERSION = 2
 /** 'C' 'F' 'R' then the format version: a reader refuses anything it was not written for. */
-export const MAGIC = Buffer.from([0x43, 0x46, 0x52, 0x02])
+export const MAGIC = Buffer.from([0x43, 0x46, 0x52, FORMAT_VERSION])
 /** Magic (4 bytes) + header length (u32 big-endian). */
 export const PREFIX_BYTES = 8
 // A header is tags and response headers: a megabyte is far past any real one, and bounds the parse.

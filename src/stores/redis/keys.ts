@@ -1,6 +1,7 @@
 // Key and channel names of one redis store. Every name carries `{prefix}` as its Redis Cluster
 // hash tag, so every key of a store lives in one hash slot (see the note below).
 import { badOption } from '../../errors.js'
+import { FORMAT_VERSION } from './codec.js'
 
 // Why one slot per prefix: the read script checks an entry against the versions of its tags, and
 // a tag is shared by entries under any key, so the tag keys must live in the same slot as every
@@ -32,7 +33,10 @@ export function keyLayout(prefix: unknown): KeyLayout {
   const tagRoot = `${root}t:`
   return {
     root,
-    entry: (key) => `${root}e:${key}`,
+    // Entries of each format under their own keys: during a rolling deploy, processes of two
+    // versions fill side by side instead of deleting each other's entries as foreign, and the
+    // older format's entries expire by their TTL.
+    entry: (key) => `${root}e${FORMAT_VERSION}:${key}`,
     lock: (key) => `${root}l:${key}`,
     tagRoot,
     tag: (tag) => tagRoot + tag,
