@@ -197,22 +197,31 @@ async function miss(
  * stale entry is served instead.
  */
 function forwardFill(cache: Cache, stale: CacheEntry, cacheStatus: string): OriginFill {
-  const staleAnswer = (status: number | undefined): StoredAnswer | undefined => {
-    if (!usableOnError(stale, cache.now())) return undefined
-    cache.record('stale')
-    return { entry: stale, cacheStatus: staleOnErrorStatus(status) }
-  }
   return {
     head(status) {
-      const answer = status >= 500 ? staleAnswer(status) : undefined
+      const answer = status >= 500 ? staleOnError(cache, stale, status) : undefined
       return answer === undefined ? { kind: 'pass', cacheStatus } : { kind: 'stale', answer }
     },
     complete: () => undefined,
     completeAfterHead: () => undefined,
     tooLarge: () => cacheStatus,
-    fail: () => staleAnswer(undefined),
+    fail: () => staleOnError(cache, stale, undefined),
     abandon() {},
   }
+}
+
+/**
+ * The stale entry as the answer to an origin that failed (`status`: the 5xx it answered, if it
+ * answered), when stale-if-error still allows it.
+ */
+function staleOnError(
+  cache: Cache,
+  stale: CacheEntry | undefined,
+  status: number | undefined,
+): StoredAnswer | undefined {
+  if (stale === undefined || !usableOnError(stale, cache.now())) return undefined
+  cache.record('stale')
+  return { entry: stale, cacheStatus: staleOnErrorStatus(status) }
 }
 
 /** The entry a fill would store now: what its answer is built from before it is stored. */
@@ -294,11 +303,11 @@ function originFill(
       if (settled) return { kind: 'pass', cacheStatus: forwardStatus(fwd, false) }
       if (status >= 500) {
         // A refresh that fails keeps the stale entry; a request serves it if stale-if-error allows.
-        if (stale !== undefined && usableOnError(stale, cache.now())) {
+        const answer = staleOnError(cache, stale, status)
+        if (answer !== undefined) {
           settle()
           leader.abandon('failed')
-          cache.record('stale')
-          return { kind: 'stale', answer: { entry: stale, cacheStatus: staleOnErrorStatus(status) } }
+          return { kind: 'stale', answer }
         }
         if (background) {
           settle()
@@ -353,9 +362,7 @@ function originFill(
     fail() {
       if (!settle()) return undefined
       leader.abandon('failed')
-      if (stale === undefined || !usableOnError(stale, cache.now())) return undefined
-      cache.record('stale')
-      return { entry: stale, cacheStatus: staleOnErrorStatus(undefined) }
+      return staleOnError(cache, stale, undefined)
     },
     abandon() {
       if (settle()) leader.abandon()
